@@ -1,0 +1,35 @@
+# fusionkit: the two commands of the README.
+#   make reproduce [PROFILE=smoke|quick|paper] [PAPER=didfuse]   -> reports/
+#   make test                                                      -> pytest + nbval
+# Both create/update the virtual environment .venv first (pinned requirements.txt).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PROFILE ?= smoke
+PAPER  ?=
+STAMP  := $(VENV)/.installed
+
+.PHONY: reproduce test venv lab clean-venv
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (fusionkit)" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+reproduce: $(STAMP)
+	$(VENV)/bin/fusionkit reproduce --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
+
+test: $(STAMP)
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+lab: $(STAMP)
+	$(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean-venv:
+	rm -rf $(VENV)

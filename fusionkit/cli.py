@@ -1,0 +1,154 @@
+"""The ``fusionkit`` command line: thin wrappers around the package layers."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from . import paths
+    from .data import fetch_entry, load_manifest, verify_entry
+
+    man = load_manifest(args.manifest)
+    if args.data_dir:
+        import os
+
+        os.environ["FUSIONKIT_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if args.action == "list":
+        print(f"data folder: {paths.data_dir()}   weights folder: {paths.weights_dir()}")
+        print(f"{'name':<22}{'kind':<11}{'task':<15}{'pairs':>6}{'seqs':>6}{'files':>7}  status")
+        for e in man:
+            if not e.available:
+                status = f"unavailable (substitute: {e.substitute})"
+            else:
+                present = sum(e.local_path(f.path).is_file() for f in e.files)
+                status = "present" if present == len(e.files) else f"{present}/{len(e.files)} files present"
+            print(f"{e.name:<22}{e.kind:<11}{e.task or '-':<15}{len(e.pairs):>6}{len(e.sequences):>6}"
+                  f"{len(e.files):>7}  {status}")
+        return 0
+    entries = [man[n] for n in args.names] if args.names else list(man)
+    if args.action == "fetch" and not args.names:
+        entries = [e for e in entries if e.available]
+    if args.action == "verify":
+        failed = 0
+        for e in entries:
+            if not e.available:
+                print(f"{e.name}: unavailable, nothing to verify (substitute: {e.substitute})")
+                continue
+            res = verify_entry(e)
+            if res.passed:
+                print(f"{e.name}: OK ({len(res.ok)} files)")
+            else:
+                failed += 1
+                print(f"{e.name}: FAILED ({len(res.missing)} missing, {len(res.corrupt)} corrupt, "
+                      f"{len(res.ok)} OK)")
+                for p in res.problems():
+                    print(f"  {p}")
+        if failed:
+            print(f"{failed} entr{'y' if failed == 1 else 'ies'} failed verification; "
+                  f"`fusionkit data fetch NAME` downloads missing or corrupt files", file=sys.stderr)
+        return 1 if failed else 0
+    if args.action == "fetch":
+        bad = [e.name for e in entries if not e.available]
+        if bad and args.names:
+            for n in bad:
+                e = man[n]
+                print(f"{n}: cannot be fetched: {e.raw.get('reason')} Substitute: {e.substitute}",
+                      file=sys.stderr)
+            return 2
+        rc = 0
+        for e in entries:
+            try:
+                got = fetch_entry(e, base_url=args.base_url, retries=args.retries,
+                                  progress=not args.no_progress)
+                print(f"{e.name}: {len(got)} file(s) downloaded, {len(e.files) - len(got)} already present")
+            except (OSError, ValueError) as exc:
+                print(f"{e.name}: ERROR: {exc}", file=sys.stderr)
+                rc = 1
+        return rc
+    raise AssertionError(args.action)
+
+
+def _params(pairs: list[list[str]] | None) -> dict:
+    from .runner import parse_value
+
+    return {k: parse_value(v) for k, v in (pairs or [])}
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import NotebookFailed, run_notebook
+
+    try:
+        out = run_notebook(args.notebook, args.profile, _params(args.param), args.reports)
+    except NotebookFailed as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"executed notebook: {out}")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from .runner import reproduce
+
+    try:
+        results = reproduce(args.paper, args.profile, args.keep_going, _params(args.param), args.reports)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(f"{'ok    ' if r.ok else 'FAILED'} {r.spec.notebook:<28} {r.seconds:7.1f} s  {r.output or ''}")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(r.spec.notebook for r in failed)}",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .profiles import PROFILES
+
+    p = argparse.ArgumentParser(prog="fusionkit", description=__doc__)
+    p.add_argument("--version", action="version", version=f"fusionkit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("data", help="list, verify or fetch the datasets and checkpoints of the manifest")
+    d.add_argument("action", choices=["list", "verify", "fetch"])
+    d.add_argument("names", nargs="*", help="manifest entries (default: every available one)")
+    d.add_argument("--manifest", help="manifest file (default: the project's data_manifest.yaml)")
+    d.add_argument("--data-dir", help="data folder (default: $FUSIONKIT_DATA_DIR, else ./data)")
+    d.add_argument("--base-url", help="fetch from a mirror laid out like the data folder: URL/<path>")
+    d.add_argument("--retries", type=int, default=3)
+    d.add_argument("--no-progress", action="store_true")
+    d.set_defaults(func=_cmd_data)
+
+    r = sub.add_parser("run", help="execute one notebook with papermill")
+    r.add_argument("notebook")
+    r.add_argument("--profile", choices=PROFILES, default="smoke")
+    r.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                   help="override a notebook parameter (value parsed as YAML)")
+    r.add_argument("--reports", help="reports folder (default: ./reports)")
+    r.set_defaults(func=_cmd_run)
+
+    rp = sub.add_parser("reproduce", help="run every (or some) study notebook in order")
+    rp.add_argument("--paper", action="append", help="only this paper's notebooks (repeatable)")
+    rp.add_argument("--profile", choices=PROFILES, default="smoke")
+    rp.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"))
+    rp.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
+    rp.add_argument("--reports", help="reports folder (default: ./reports)")
+    rp.set_defaults(func=_cmd_reproduce)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

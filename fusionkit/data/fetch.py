@@ -1,0 +1,99 @@
+"""Verify local copies of manifest files and download missing ones with checksum checks."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..utils import atomic_path, sha256_file
+from .manifest import Entry
+
+
+class ChecksumError(ValueError):
+    """A file's sha256 differs from the manifest."""
+
+
+@dataclass
+class VerifyResult:
+    entry: str
+    ok: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[tuple[str, str, str]] = field(default_factory=list)  # (path, expected, actual)
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing and not self.corrupt
+
+    def problems(self) -> list[str]:
+        out = [f"missing: {p}" for p in self.missing]
+        out += [f"corrupt: {p} (sha256 expected {e}, got {a})" for p, e, a in self.corrupt]
+        return out
+
+
+def verify_entry(entry: Entry) -> VerifyResult:
+    """Hash every file of ``entry`` under its local folder; report missing and corrupt files."""
+    res = VerifyResult(entry.name)
+    for f in entry.files:
+        p = entry.local_path(f.path)
+        if not p.is_file():
+            res.missing.append(str(p))
+            continue
+        actual = sha256_file(p)
+        if actual != f.sha256:
+            res.corrupt.append((str(p), f.sha256, actual))
+        else:
+            res.ok.append(str(p))
+    return res
+
+
+def download_file(url: str, target: Path, sha256: str, retries: int = 3, backoff: float = 1.0,
+                  timeout: float = 60.0) -> Path:
+    """Download ``url`` to ``target`` atomically and check its sha256.
+
+    Uses pooch's HTTP downloader for the transfer; the file is written beside ``target``
+    under a temporary name and only moved into place when its checksum matches. Network
+    errors are retried ``retries`` times with exponential back-off; a checksum mismatch is
+    not retried and raises :class:`ChecksumError` naming the file and both hashes (the
+    partial download is removed).
+    """
+    import pooch
+
+    downloader = pooch.HTTPDownloader(progressbar=False, timeout=timeout)
+    last: Exception | None = None
+    for attempt in range(retries + 1):
+        try:
+            with atomic_path(target) as tmp:
+                downloader(url, str(tmp), None)
+                actual = sha256_file(tmp)
+                if actual != sha256:
+                    raise ChecksumError(
+                        f"{target}: checksum mismatch for {url}: expected sha256 {sha256}, "
+                        f"got {actual}; the partial download was removed")
+            return target
+        except ChecksumError:
+            raise
+        except Exception as exc:  # network / HTTP errors
+            last = exc
+            if attempt < retries:
+                time.sleep(backoff * 2**attempt)
+    raise OSError(f"{target}: download from {url} failed after {retries + 1} attempts: {last}") from last
+
+
+def fetch_entry(entry: Entry, base_url: str | None = None, retries: int = 3, progress: bool = True,
+                force: bool = False) -> list[Path]:
+    """Download every file of ``entry`` that is missing or corrupt locally; return the new files."""
+    if not entry.available:
+        raise ValueError(f"{entry.name} is not obtainable: {entry.raw.get('reason')} "
+                         f"(substitute: {entry.substitute})")
+    from tqdm.auto import tqdm
+
+    todo = []
+    for f in entry.files:
+        p = entry.local_path(f.path)
+        if force or not p.is_file() or sha256_file(p) != f.sha256:
+            todo.append(f)
+    got = []
+    for f in tqdm(todo, desc=f"fetch {entry.name}", unit="file", disable=not progress or not todo):
+        got.append(download_file(entry.url(f.path, base_url), entry.local_path(f.path), f.sha256,
+                                 retries=retries))
+    return got

@@ -1,0 +1,135 @@
+"""Execute the study notebooks with papermill (``fusionkit run`` / ``fusionkit reproduce``)."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import paths
+from .profiles import NOTEBOOKS, PROFILES, NotebookSpec, papers
+from .report import write_index
+
+
+class NotebookFailed(RuntimeError):
+    def __init__(self, notebook: Path, output: Path, cell: int | None, source: str, error: str):
+        self.notebook, self.output, self.cell, self.source, self.error = notebook, output, cell, source, error
+        snippet = "\n".join("    " + ln for ln in source.strip().splitlines()[:12])
+        super().__init__(f"notebook {notebook} failed in cell {cell}:\n{snippet}\n{error}\n"
+                         f"(executed notebook with the traceback: {output})")
+
+
+def notebooks_dir() -> Path:
+    root = paths.project_root()
+    if root is None:
+        raise FileNotFoundError("notebooks/ not found: run from the fusionkit checkout")
+    return root / "notebooks"
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``-p key value`` value as a YAML scalar (``3`` -> int, ``null`` -> None, ``a`` -> str)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def spec_for(notebook: str | Path) -> NotebookSpec:
+    p = Path(notebook)
+    for nb in NOTEBOOKS:
+        if nb.notebook == p.name:
+            return nb
+    study = re.sub(r"^\d+_", "", p.stem)
+    return NotebookSpec(study, p.name, study, study)
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    import papermill as pm
+
+    return pm.inspect_notebook(str(path))
+
+
+def run_notebook(notebook: str | Path, profile: str = "smoke", params: dict[str, Any] | None = None,
+                 reports_root: str | Path | None = None, progress: bool = True,
+                 timeout: int | None = None) -> Path:
+    """Run one notebook with papermill; the executed copy goes to ``reports/<study>/<name>.ipynb``."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    path = Path(notebook)
+    if not path.exists() and (notebooks_dir() / path.name).exists():
+        path = notebooks_dir() / path.name
+    if not path.exists():
+        raise FileNotFoundError(f"notebook not found: {notebook}")
+    params = dict(params or {})
+    declared = notebook_parameters(path)
+    unknown = [k for k in params if k not in declared]
+    if unknown:
+        raise ValueError(f"{path.name}: unknown parameter(s) {unknown}; valid: {', '.join(declared)}")
+    spec = spec_for(path)
+    root = Path(reports_root) if reports_root else paths.reports_dir()
+    out = root / spec.study / path.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    old = os.environ.get("FUSIONKIT_REPORTS_DIR")
+    os.environ["FUSIONKIT_REPORTS_DIR"] = str(root.resolve())  # the kernel inherits it
+    try:
+        pm.execute_notebook(str(path), str(out), parameters={"profile": profile, **params},
+                            cwd=str(path.parent), progress_bar=progress, kernel_name="python3",
+                            execution_timeout=timeout)
+    except PapermillExecutionError as exc:
+        raise NotebookFailed(path, out, exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}") from None
+    finally:
+        if old is None:
+            os.environ.pop("FUSIONKIT_REPORTS_DIR", None)
+        else:
+            os.environ["FUSIONKIT_REPORTS_DIR"] = old
+    return out
+
+
+@dataclass
+class RunResult:
+    spec: NotebookSpec
+    ok: bool
+    seconds: float
+    output: Path | None
+    error: str | None = None
+
+
+def reproduce(selected: list[str] | None = None, profile: str = "smoke", keep_going: bool = False,
+              params: dict[str, Any] | None = None, reports_root: str | Path | None = None,
+              progress: bool = True) -> list[RunResult]:
+    """Run every notebook (or those of the ``selected`` papers) in order."""
+    from tqdm.auto import tqdm
+
+    valid = papers()
+    if selected:
+        bad = [s for s in selected if s not in valid]
+        if bad:
+            raise ValueError(f"unknown paper(s) {bad}; valid: {', '.join(valid)}")
+    specs = [nb for nb in NOTEBOOKS if not selected or nb.paper in selected]
+    results: list[RunResult] = []
+    bar = tqdm(specs, desc=f"reproduce ({profile})", unit="notebook", disable=not progress)
+    for spec in bar:
+        bar.set_postfix_str(spec.notebook)
+        t0 = time.perf_counter()
+        try:
+            nb_params = {k: v for k, v in (params or {}).items()
+                         if k in notebook_parameters(notebooks_dir() / spec.notebook)}
+            out = run_notebook(notebooks_dir() / spec.notebook, profile, nb_params, reports_root,
+                               progress=False)
+            results.append(RunResult(spec, True, time.perf_counter() - t0, out))
+        except Exception as exc:  # report and (optionally) go on
+            results.append(RunResult(spec, False, time.perf_counter() - t0,
+                                     getattr(exc, "output", None), str(exc)))
+            print(f"\nFAILED: {exc}", file=sys.stderr)
+            if not keep_going:
+                break
+    write_index(reports_root)
+    return results
