@@ -24,8 +24,11 @@ venv: $(STAMP)
 reproduce: $(STAMP)
 	$(VENV)/bin/fusionkit reproduce --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
+# nbval executes every notebook with its default (smoke) parameters; their reports go to a
+# temporary folder unless FUSIONKIT_REPORTS_DIR is set, so committed reports are never touched.
 test: $(STAMP)
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	FUSIONKIT_REPORTS_DIR="$${FUSIONKIT_REPORTS_DIR:-$$(mktemp -d)}" MPLBACKEND=Agg \
+	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet jupyterlab

@@ -54,7 +54,9 @@ def git_state(root: Path | None = None) -> dict[str, Any]:
 def device_info(device: Any = None) -> dict[str, Any]:
     import torch
 
-    dev = str(device) if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")
+    from .utils import select_device
+
+    dev = str(device) if device is not None else str(select_device())
     if dev.startswith("cuda") and torch.cuda.is_available():
         name = torch.cuda.get_device_name(torch.device(dev))
     else:

@@ -16,6 +16,10 @@ from .profiles import NOTEBOOKS, PROFILES, NotebookSpec, papers
 from .report import write_index
 
 
+PATH_VARS = ("FUSIONKIT_DATA_DIR", "FUSIONKIT_WEIGHTS_DIR", "FUSIONKIT_REPORTS_DIR",
+             "FUSIONKIT_MANIFEST", "FUSIONKIT_FIXTURES_DIR")
+
+
 class NotebookFailed(RuntimeError):
     def __init__(self, notebook: Path, output: Path, cell: int | None, source: str, error: str):
         self.notebook, self.output, self.cell, self.source, self.error = notebook, output, cell, source, error
@@ -77,8 +81,12 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", params: dict[str,
     root = Path(reports_root) if reports_root else paths.reports_dir()
     out = root / spec.study / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
-    old = os.environ.get("FUSIONKIT_REPORTS_DIR")
-    os.environ["FUSIONKIT_REPORTS_DIR"] = str(root.resolve())  # the kernel inherits it
+    saved = {k: os.environ.get(k) for k in PATH_VARS}
+    # the kernel inherits the environment but runs in notebooks/: make every path absolute
+    for k in PATH_VARS:
+        if os.environ.get(k):
+            os.environ[k] = str(Path(os.environ[k]).expanduser().resolve())
+    os.environ["FUSIONKIT_REPORTS_DIR"] = str(root.resolve())
     try:
         pm.execute_notebook(str(path), str(out), parameters={"profile": profile, **params},
                             cwd=str(path.parent), progress_bar=progress, kernel_name="python3",
@@ -86,10 +94,11 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", params: dict[str,
     except PapermillExecutionError as exc:
         raise NotebookFailed(path, out, exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}") from None
     finally:
-        if old is None:
-            os.environ.pop("FUSIONKIT_REPORTS_DIR", None)
-        else:
-            os.environ["FUSIONKIT_REPORTS_DIR"] = old
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return out
 
 

@@ -60,3 +60,16 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
     except ImportError:  # pragma: no cover - torch is a hard dependency
         pass
+
+
+def select_device(preference: str | None = None):
+    """The torch device to use: ``preference``, else ``$FUSIONKIT_DEVICE``, else CUDA when present, else CPU."""
+    import os
+
+    import torch
+
+    name = preference or os.environ.get("FUSIONKIT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} requested but CUDA is not available (torch {torch.__version__})")
+    return dev

@@ -32,14 +32,14 @@ class FusionDataset(Dataset):
 
     Args:
         name: manifest dataset name (``fusionkit data list``).
-        split: ``train``, ``val`` or ``test`` as declared in the manifest.
+        split: ``train``, ``val`` or ``test`` as declared in the manifest; ``None`` = every item.
         mode: ``gray`` (MATLAB ``rgb2gray``), ``rgb`` or ``native``.
         transform: joint transform on the list of sources (see :mod:`.transforms`).
         limit: keep the first ``limit`` items (after shuffling when ``shuffle_seed`` is given).
         shuffle_seed: deterministic item order.
     """
 
-    def __init__(self, name: str, split: str = "test", mode: str = "gray", kind: str = "pairs",
+    def __init__(self, name: str, split: str | None = "test", mode: str = "gray", kind: str = "pairs",
                  transform: Callable | None = None, limit: int | None = None,
                  shuffle_seed: int | None = None, manifest: Manifest | None = None):
         if kind not in KINDS:
@@ -54,7 +54,7 @@ class FusionDataset(Dataset):
         if not items:
             raise ValueError(f"dataset {name!r} has no {kind}; it has "
                              f"{len(self.entry.pairs)} pairs and {len(self.entry.sequences)} sequences")
-        wanted = self.entry.split_names(split)
+        wanted = self.entry.split_names(split) if split is not None else None
         if wanted is not None:
             by_name = {p.name: p for p in items}
             unknown = [w for w in wanted if w not in by_name]
