@@ -1,4 +1,5 @@
 """Profiles, papermill runner and `fusionkit reproduce`."""
+import ast
 import json
 import subprocess
 import sys
@@ -32,6 +33,10 @@ def test_every_registered_notebook_exists_and_has_parameters():
         assert "profile" in declared
         assert declared["profile"]["default"] == '"smoke"'
         nb = nbformat.read(path, as_version=4)
+        pcell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        assigned = {t.id for node in ast.parse(pcell.source).body if isinstance(node, ast.Assign)
+                    for t in node.targets}
+        assert set(declared) == assigned, f"papermill cannot parse some parameters of {path.name}"
         assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit without outputs"
 
 
