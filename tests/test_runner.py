@@ -94,3 +94,22 @@ def test_cli_reproduce_smoke_writes_index_and_data_reports(tmp_path, real_data):
     prov = json.loads((tmp_path / "data" / "provenance.json").read_text())
     assert prov["profile"] == "smoke" and prov["status"] == "ok"
     assert all(v.get("verified") for v in prov["data"].values())
+
+
+def test_reproduce_stops_or_keeps_going_after_a_failure(tmp_path, monkeypatch):
+    import fusionkit.runner as runner
+
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "01_bad.ipynb", "raise RuntimeError('broken on purpose')")
+    _notebook(nbdir / "02_good.ipynb", "print('fine')")
+    specs = [profiles.NotebookSpec("bad", "01_bad.ipynb", "bad", "b"),
+             profiles.NotebookSpec("good", "02_good.ipynb", "good", "g")]
+    monkeypatch.setattr(runner, "NOTEBOOKS", specs)
+    monkeypatch.setattr(runner, "papers", lambda: ["bad", "good"])
+    monkeypatch.setattr(runner, "notebooks_dir", lambda: nbdir)
+    stop = reproduce(None, "smoke", keep_going=False, reports_root=tmp_path / "r1", progress=False)
+    assert [r.ok for r in stop] == [False] and "broken on purpose" in stop[0].error
+    go = reproduce(None, "smoke", keep_going=True, reports_root=tmp_path / "r2", progress=False)
+    assert [r.ok for r in go] == [False, True]
+    assert (tmp_path / "r2" / "good" / "02_good.ipynb").exists()
