@@ -1,0 +1,115 @@
+"""The metric registry: name -> definition, direction, citation, conventions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONVENTIONS = ("standard", "vifb")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    higher_is_better: bool
+    citation: str
+    definition: str
+    kind: str = "full-reference"  # or "no-reference"
+    vifb: str | None = None  # how convention="vifb" differs (None: not a VIFB metric, same as standard)
+    fast: bool = True  # in the batched torch backend
+
+
+_SPECS = [
+    MetricSpec("EN", True, "Roberts et al., J. Appl. Remote Sens. 2(1), 2008",
+               "EN = -sum_l p_l log2 p_l over the 256-bin histogram of F (grey levels: nearest integer).",
+               vifb="grey levels by floor (VIFB indexes floor(F)+1)."),
+    MetricSpec("SD", True, "Rao, Measurement 1997 (standard deviation)",
+               "SD = sqrt(1/(MN) sum (F - mean F)^2) (population).", vifb="same (metricsVariance.m)."),
+    MetricSpec("SF", True, "Eskicioglu & Fisher, IEEE TCOM 43(12), 1995",
+               "SF = sqrt(RF^2 + CF^2), RF^2 = 1/(MN) sum_{i,j>1} (F_ij - F_i,j-1)^2, CF^2 likewise down columns.",
+               vifb="same on grey; on RGB VIFB indexes the M x N x 3 array as M x 3N (channels side by side)."),
+    MetricSpec("AG", True, "Cui et al., Opt. Commun. 341, 2015",
+               "AG = 1/((M-1)(N-1)) sum_{i<M,j<N} sqrt((dx^2 + dy^2)/2), forward differences.",
+               vifb="MATLAB gradient() (central differences, one-sided at borders) summed over all MxN pixels, "
+                    "divided by (M-1)(N-1)."),
+    MetricSpec("MI", True, "Qu, Zhang & Yan, Electron. Lett. 38(7), 2002",
+               "MI = MI(A,F) + MI(B,F) in bits; MI(X,F) = H(X) + H(F) - H(X,F) from the 256x256 joint histogram "
+               "of the 8-bit grey levels.",
+               vifb="each image min-max normalised to 0..255 (rounded) first; natural logarithm (nats)."),
+    MetricSpec("CC", True, "Deshmukh & Bhosale, Int. J. Image Process. 4(5), 2010",
+               "CC = (r(A,F) + r(B,F)) / 2, r = Pearson correlation."),
+    MetricSpec("SCD", True, "Aslantas & Bendes, AEU Int. J. Electron. Commun. 69(12), 2015",
+               "SCD = r(F - B, A) + r(F - A, B), r = Pearson correlation."),
+    MetricSpec("VIF", True, "Sheikh & Bovik, IEEE TIP 15(2), 2006 (pixel-domain vifp_mscale)",
+               "VIF = VIFp(A,F) + VIFp(B,F); VIFp: 4 scales, Gaussian windows N = 2^(5-s)+1, sigma = N/5, "
+               "'valid' filtering, downsampling by 2, sigma_n^2 = 2; sum log10(1 + g^2 s1/(sv + sn)) / "
+               "sum log10(1 + s1/sn)."),
+    MetricSpec("VIFF", True, "Han, Cai, Cao & Xu, Information Fusion 14(2), 2013",
+               "VIF statistics of A->F and B->F per scale (sigma_n^2 = 0.005*255^2); per pixel the source with "
+               "the smaller gain g is kept; per-scale ratio sum(VID + C)/sum(VIND + C), C = 1e-7; weighted sum "
+               "with p = [1, 0, 0.15, 1]/2.15."),
+    MetricSpec("Qabf", True, "Xydeas & Petrovic, Electron. Lett. 36(4), 2000",
+               "Q^{AB/F} = sum(Q^AF w_A + Q^BF w_B)/sum(w_A + w_B), Sobel gradients (zero padding), "
+               "Tg=0.9994, kg=-15, Dg=0.5, Ta=0.9879, ka=-22, Da=0.8, w = g (L = 1); G = 1 where g_S = g_F.",
+               vifb="where g_S = g_F the strength ratio is set to g_F (metricsQabf.m), not 1."),
+    MetricSpec("Qcv", False, "Chen & Varshney, Information Fusion 8(2), 2007",
+               "Sobel-gradient saliency lambda = sum g^5 per 16x16 block; CSF-filtered (Mannos-Sakrison, "
+               "r scaled by size/8) differences; Q = sum(lambda_A D_A + lambda_B D_B)/sum(lambda_A + lambda_B).",
+               vifb="each image min-max normalised to 0..255 and rounded first (normalize1)."),
+    MetricSpec("Qcb", True, "Chen & Blum, Image Vis. Comput. 27(10), 2009",
+               "CSF (DoG, f0=15.387, f1=1.3456, a=0.7622) in the frequency domain, local contrast with "
+               "Gaussians sigma=2/4 (31x31), masked contrast C^3/(C^2+1e-4); Q = mean(l_A Q_AF + l_B Q_BF).",
+               vifb="each image min-max normalised to 0..255 and rounded first (normalize1)."),
+    MetricSpec("SSIM", True, "Wang, Bovik, Sheikh & Simoncelli, IEEE TIP 13(4), 2004",
+               "SSIM = (SSIM(A,F) + SSIM(B,F))/2, Gaussian window 11x11 sigma 1.5, K = (0.01, 0.03), L = 255, "
+               "mean over the 'valid' map.", vifb="sum SSIM(A,F) + SSIM(B,F) (metricsSsim.m)."),
+    MetricSpec("MS_SSIM", True, "Wang, Simoncelli & Bovik, Asilomar 2003",
+               "(MS-SSIM(A,F) + MS-SSIM(B,F))/2, 5 scales, weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), "
+               "2x2 average downsampling, negative cs clamped to 0; fewer scales (weights renormalised) when "
+               "the image is smaller than 11*2^4 pixels."),
+    MetricSpec("EI", True, "Xydeas & Petrovic 2000 / VIFB (edge intensity)",
+               "EI = mean sqrt(Gx^2 + Gy^2), Sobel, replicate padding.", vifb="same (metricsEdge_intensity.m)."),
+    MetricSpec("CE", False, "Bulanon et al., Biosyst. Eng. 103(1), 2009",
+               "CE = (CE(A,F) + CE(B,F))/2, CE(X,F) = sum_l p_X log2(p_X/p_F) over levels where both are > 0.",
+               vifb="grey levels by floor."),
+    MetricSpec("PSNR", True, "Jagalingam & Hegde, Aquatic Procedia 4, 2015",
+               "PSNR = 10 log10(255^2 / MSE), MSE = (MSE(A,F) + MSE(B,F))/2.",
+               vifb="'mse' = sqrt(sum (X-F)^2)/(MN) (not squared error), PSNR = 20 log10(255/sqrt(mean of the two))."),
+    MetricSpec("RMSE", False, "Jagalingam & Hegde, Aquatic Procedia 4, 2015",
+               "RMSE = (sqrt(MSE(A,F)) + sqrt(MSE(B,F)))/2.",
+               vifb="(sqrt(sum (A-F)^2) + sqrt(sum (B-F)^2)) / (2MN) (metricsRmse.m)."),
+    MetricSpec("Brenner", True, "Brenner et al., J. Histochem. Cytochem. 24(1), 1976",
+               "Brenner = 1/(MN) sum_{i,j} (F_i,j+2 - F_i,j)^2 (horizontal, no threshold).", kind="no-reference"),
+    MetricSpec("NIQE", False, "Mittal, Soundararajan & Bovik, IEEE SPL 20(3), 2013",
+               "NIQE of F: 96x96 patches, 36 NSS features at 2 scales, MVG distance to the pristine model "
+               "(model parameters of the MATLAB release, shipped in absolutely-not-scikit-video).",
+               kind="no-reference", fast=False),
+    MetricSpec("CPBD", True, "Narvekar & Karam, IEEE TIP 20(9), 2011",
+               "Cumulative probability of blur detection: P(P_blur <= 0.63) over Canny edge pixels of 64x64 "
+               "edge blocks, JNB widths 5 (contrast <= 50) / 3, beta = 3.6.", kind="no-reference", fast=False),
+    MetricSpec("JNB", True, "Ferzli & Karam, IEEE TIP 18(4), 2009",
+               "Just-noticeable-blur sharpness: L / D, D = (sum_b D_b^beta)^(1/beta) over edge blocks "
+               "(64x64, > 0.2% edge pixels), D_b = (sum_e |w(e)/w_JNB(e)|^beta)^(1/beta), beta = 3.6.",
+               kind="no-reference", fast=False),
+    MetricSpec("Combined", True, "fusionkit's own definition (AE-Netv2 names E_2 but does not define it)",
+               "Combined = mean(EN/8, SSIM, min(VIFF,1), min(PSNR/60,1), max(0, 1 - NIQE/20), "
+               "Brenner/(Brenner + 500)): each term in [0, 1], higher is better, built from the metrics "
+               "AE-Netv2's Table VII lists (NIQE, SSIM, EN, PSNR, Brenner, VIFF).", fast=False),
+]
+
+REGISTRY: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
+ALL = tuple(REGISTRY)
+VIFB_METRICS = ("AG", "CE", "EI", "EN", "MI", "PSNR", "Qabf", "Qcb", "Qcv", "RMSE", "SF", "SSIM", "SD")
+FAST_SUITE = tuple(n for n, s in REGISTRY.items() if s.fast)
+
+
+def check_names(metrics) -> list[str]:
+    names = list(ALL if metrics is None else ([metrics] if isinstance(metrics, str) else metrics))
+    bad = [m for m in names if m not in REGISTRY]
+    if bad:
+        raise ValueError(f"unknown metric(s) {bad}; valid: {', '.join(ALL)}")
+    return names
+
+
+def check_convention(convention: str) -> str:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; valid: {', '.join(CONVENTIONS)}")
+    return convention
