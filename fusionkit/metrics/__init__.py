@@ -1,0 +1,150 @@
+"""Fusion-quality metrics: registry, ``evaluate`` (one triple), ``evaluate_batch`` (many, torch).
+
+    from fusionkit.metrics import evaluate
+    evaluate(fused, ir, vis, metrics=["EN", "SD", "VIF"], convention="standard")
+
+Images are 2-D grey arrays/tensors in [0, 255]; ``a`` and ``b`` are the two sources (ir-vis:
+a = infrared). ``convention="vifb"`` reproduces the VIFB benchmark's MATLAB code for its 13
+metrics (other metrics are the same in both conventions). Definitions and citations:
+``REGISTRY`` and docs/metrics.md. Backends: ``"fast"`` (batched torch, default) and
+``"reference"`` (straightforward NumPy/SciPy, used to validate the fast one).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from . import fast, noref, reference
+from .registry import (ALL, CONVENTIONS, FAST_SUITE, REGISTRY, VIFB_METRICS, MetricSpec, check_convention,
+                       check_names)
+from .stats import best_in_column, paired_ttest, rank_table, summarize
+
+BACKENDS = ("fast", "reference")
+NOREF = {"NIQE": noref.niqe, "CPBD": noref.cpbd, "JNB": noref.jnb}
+COMBINED_PARTS = ("EN", "SSIM", "VIFF", "PSNR", "NIQE", "Brenner")
+
+__all__ = ["ALL", "BACKENDS", "CONVENTIONS", "FAST_SUITE", "REGISTRY", "VIFB_METRICS", "MetricSpec",
+           "evaluate", "evaluate_batch", "combined", "validate_images", "paired_ttest", "rank_table",
+           "best_in_column", "summarize"]
+
+
+def _as_array(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: not a numeric image ({exc})") from None
+    return arr
+
+
+def validate_images(**images: Any) -> dict[str, np.ndarray]:
+    """Check 2-D grey images in [0, 255] of equal shape; raise ValueError naming the argument."""
+    out = {}
+    for name, x in images.items():
+        arr = _as_array(x, name)
+        if arr.ndim == 3 and arr.shape[-1] == 1:
+            arr = arr[..., 0]
+        if arr.ndim != 2:
+            hint = (" (colour image: convert with fusionkit.data.rgb2gray, or use "
+                    "fusionkit.metrics.vifb.evaluate_vifb_rgb for VIFB's per-channel evaluation)"
+                    if arr.ndim == 3 and arr.shape[-1] in (3, 4) else "")
+            raise ValueError(f"{name}: expected a 2-D grey image (H x W), got shape {arr.shape}{hint}")
+        if arr.size == 0 or min(arr.shape) < 2:
+            raise ValueError(f"{name}: empty or degenerate image of shape {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name}: contains NaN or infinite values")
+        lo, hi = float(arr.min()), float(arr.max())
+        if lo < -1e-6 or hi > 255 + 1e-6:
+            raise ValueError(f"{name}: values must lie in [0, 255], got [{lo:.4g}, {hi:.4g}]"
+                             f"{' (a [0, 1] image? multiply by 255)' if hi <= 1 and lo < 0 else ''}")
+        out[name] = np.clip(arr, 0, 255)
+    shapes = {n: a.shape for n, a in out.items()}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"image shapes differ: {', '.join(f'{n} {s}' for n, s in shapes.items())}")
+    return out
+
+
+def combined(v: dict[str, float]) -> float:
+    """fusionkit's Combined score (AE-Netv2's E_2 is undefined in its paper): mean of six [0,1] terms.
+
+    EN/8, SSIM (standard), min(VIFF, 1), min(PSNR/60, 1) (standard PSNR), max(0, 1 - NIQE/20),
+    Brenner/(Brenner + 500). Each term grows with quality; see docs/metrics.md.
+    """
+    terms = [v["EN"] / 8, v["SSIM"], min(v["VIFF"], 1.0), min(max(v["PSNR"], 0.0) / 60, 1.0),
+             max(0.0, 1 - v["NIQE"] / 20), v["Brenner"] / (v["Brenner"] + 500)]
+    return float(np.mean(np.clip(terms, 0, 1)))
+
+
+def evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None = None,
+             convention: str = "standard", backend: str = "fast") -> dict[str, float]:
+    """Every requested metric (default: all) of one fused image and its two sources."""
+    names = check_names(metrics)
+    check_convention(convention)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    imgs = validate_images(fused=fused, a=a, b=b)
+    F, A, B = imgs["fused"], imgs["a"], imgs["b"]
+    need = set(names)
+    if "Combined" in need:
+        need |= set(COMBINED_PARTS)
+    full = [n for n in ALL if n in need and n in reference.FUNCTIONS]
+    res: dict[str, float] = {}
+    if backend == "fast":
+        t = [torch.from_numpy(x)[None] for x in (F, A, B)]
+        res.update({k: float(v[0]) for k, v in fast.compute(full, *t, convention).items()})
+    else:
+        res.update({n: reference.FUNCTIONS[n](F, A, B, convention) for n in full})
+    for n, fn in NOREF.items():
+        if n in need:
+            res[n] = fn(F)
+    if "Combined" in need:
+        std = res if convention == "standard" else {
+            **res, **{k: float(v[0]) for k, v in fast.compute(["SSIM", "PSNR"], *[torch.from_numpy(x)[None] for x in (F, A, B)], "standard").items()}}
+        res["Combined"] = combined(std)
+    return {n: res[n] for n in names}
+
+
+def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
+                   metrics: Sequence[str] | str | None = None, convention: str = "standard",
+                   device: str | torch.device | None = None) -> dict[str, torch.Tensor]:
+    """Batched evaluation of N triples ((N, H, W) or (N, 1, H, W), values in [0, 255]) on CPU or CUDA.
+
+    Returns name -> (N,) float64 tensor on CPU. No-reference metrics that have no torch
+    implementation (NIQE, CPBD, JNB, Combined) are computed per image with NumPy.
+    """
+    names = check_names(FAST_SUITE if metrics is None else metrics)
+    check_convention(convention)
+    ts = {}
+    for name, x in (("fused", fused), ("a", a), ("b", b)):
+        x = torch.as_tensor(x)
+        if x.dim() == 4 and x.shape[1] == 1:
+            x = x[:, 0]
+        if x.dim() == 2:
+            x = x[None]
+        if x.dim() != 3:
+            raise ValueError(f"{name}: expected (N, H, W) or (N, 1, H, W), got shape {tuple(x.shape)}")
+        if x.numel() == 0:
+            raise ValueError(f"{name}: empty batch")
+        if not torch.isfinite(x).all():
+            raise ValueError(f"{name}: contains NaN or infinite values")
+        lo, hi = float(x.min()), float(x.max())
+        if lo < -1e-6 or hi > 255 + 1e-6:
+            raise ValueError(f"{name}: values must lie in [0, 255], got [{lo:.4g}, {hi:.4g}]")
+        ts[name] = x
+    shapes = {n: tuple(t.shape) for n, t in ts.items()}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"batch shapes differ: {shapes}")
+    dev = torch.device(device) if device is not None else ts["fused"].device
+    F, A, B = (ts[n].to(dev, torch.float64).clamp(0, 255) for n in ("fused", "a", "b"))
+    fast_names = [n for n in names if n in reference.FUNCTIONS]
+    out = {k: v.cpu() for k, v in fast.compute(fast_names, F, A, B, convention).items()}
+    slow = [n for n in names if n not in reference.FUNCTIONS]
+    if slow:
+        Fn, An, Bn = (t.cpu().numpy() for t in (F, A, B))
+        vals = [evaluate(Fn[i], An[i], Bn[i], slow, convention) for i in range(Fn.shape[0])]
+        for n in slow:
+            out[n] = torch.tensor([v[n] for v in vals], dtype=torch.float64)
+    return {n: out[n] for n in names}
