@@ -110,6 +110,33 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .metrics import stats
+    from .metrics.files import evaluate_files, pair_dataset, pair_folders
+    from .utils import atomic_write_text
+
+    try:
+        if args.dataset:
+            rows = pair_dataset(Path(args.fused), args.dataset, args.split)
+        elif args.a and args.b:
+            rows = pair_folders(Path(args.fused), Path(args.a), Path(args.b))
+        else:
+            print("error: give --a DIR --b DIR, or --dataset NAME", file=sys.stderr)
+            return 2
+        table = evaluate_files(rows, args.metrics, args.convention, progress=not args.no_progress)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = stats.summarize(table)
+    print(f"{len(table)} image(s), convention {args.convention}")
+    for m, r in summary.iterrows():
+        print(f"  {m:<9} {r['mean']:12.4f} ± {r['std']:.4f}")
+    if args.out:
+        atomic_write_text(args.out, table.to_csv())
+        print(f"per-image values: {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .profiles import PROFILES
 
@@ -126,6 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--retries", type=int, default=3)
     d.add_argument("--no-progress", action="store_true")
     d.set_defaults(func=_cmd_data)
+
+    from .metrics import ALL, CONVENTIONS
+
+    ev = sub.add_parser("evaluate", help="fusion metrics of a folder of fused images")
+    ev.add_argument("--fused", required=True, help="folder of fused images")
+    ev.add_argument("--a", help="folder of source a images (ir-vis: infrared), paired by file name")
+    ev.add_argument("--b", help="folder of source b images (ir-vis: visible)")
+    ev.add_argument("--dataset", help="take the sources from a manifest dataset (fused named <pair>.png)")
+    ev.add_argument("--split", default=None, help="dataset split (default: every pair)")
+    ev.add_argument("--metrics", nargs="+", choices=ALL, metavar="METRIC", help=f"default: all ({', '.join(ALL)})")
+    ev.add_argument("--convention", choices=CONVENTIONS, default="standard")
+    ev.add_argument("--out", help="CSV of per-image values")
+    ev.add_argument("--no-progress", action="store_true")
+    ev.set_defaults(func=_cmd_evaluate)
 
     r = sub.add_parser("run", help="execute one notebook with papermill")
     r.add_argument("notebook")

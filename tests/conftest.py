@@ -41,3 +41,17 @@ def real_data(manifest):
             pytest.fail(msg)
         pytest.skip(msg)
     return manifest
+
+
+@pytest.fixture(scope="session")
+def vifb_fixtures():
+    """../shared/fixtures/vifb (FUSIONKIT_FIXTURES_DIR, else beside the data folder)."""
+    from fusionkit import paths
+
+    root = Path(os.environ.get("FUSIONKIT_FIXTURES_DIR") or paths.data_dir().parent / "fixtures") / "vifb"
+    if not (root / "matlab_metrics.csv").exists():
+        msg = f"VIFB fixtures not found at {root}: set FUSIONKIT_FIXTURES_DIR"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return root

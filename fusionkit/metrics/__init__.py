@@ -18,7 +18,7 @@ import torch
 
 from . import fast, noref, reference
 from .registry import (ALL, CONVENTIONS, FAST_SUITE, REGISTRY, VIFB_METRICS, MetricSpec, check_convention,
-                       check_names)
+                       check_names, check_size)
 from .stats import best_in_column, paired_ttest, rank_table, summarize
 
 BACKENDS = ("fast", "reference")
@@ -87,6 +87,7 @@ def evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None = N
         raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
     imgs = validate_images(fused=fused, a=a, b=b)
     F, A, B = imgs["fused"], imgs["a"], imgs["b"]
+    check_size(names, F.shape)
     need = set(names)
     if "Combined" in need:
         need |= set(COMBINED_PARTS)
@@ -137,6 +138,7 @@ def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
     shapes = {n: tuple(t.shape) for n, t in ts.items()}
     if len(set(shapes.values())) > 1:
         raise ValueError(f"batch shapes differ: {shapes}")
+    check_size(names, ts["fused"].shape[-2:])
     dev = torch.device(device) if device is not None else ts["fused"].device
     F, A, B = (ts[n].to(dev, torch.float64).clamp(0, 255) for n in ("fused", "a", "b"))
     fast_names = [n for n in names if n in reference.FUNCTIONS]

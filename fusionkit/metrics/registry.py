@@ -15,6 +15,7 @@ class MetricSpec:
     kind: str = "full-reference"  # or "no-reference"
     vifb: str | None = None  # how convention="vifb" differs (None: not a VIFB metric, same as standard)
     fast: bool = True  # in the batched torch backend
+    min_size: int = 2  # smallest image side the definition works on
 
 
 _SPECS = [
@@ -41,11 +42,11 @@ _SPECS = [
     MetricSpec("VIF", True, "Sheikh & Bovik, IEEE TIP 15(2), 2006 (pixel-domain vifp_mscale)",
                "VIF = VIFp(A,F) + VIFp(B,F); VIFp: 4 scales, Gaussian windows N = 2^(5-s)+1, sigma = N/5, "
                "'valid' filtering, downsampling by 2, sigma_n^2 = 2; sum log10(1 + g^2 s1/(sv + sn)) / "
-               "sum log10(1 + s1/sn)."),
+               "sum log10(1 + s1/sn).", min_size=41),
     MetricSpec("VIFF", True, "Han, Cai, Cao & Xu, Information Fusion 14(2), 2013",
                "VIF statistics of A->F and B->F per scale (sigma_n^2 = 0.005*255^2); per pixel the source with "
                "the smaller gain g is kept; per-scale ratio sum(VID + C)/sum(VIND + C), C = 1e-7; weighted sum "
-               "with p = [1, 0, 0.15, 1]/2.15."),
+               "with p = [1, 0, 0.15, 1]/2.15.", min_size=41),
     MetricSpec("Qabf", True, "Xydeas & Petrovic, Electron. Lett. 36(4), 2000",
                "Q^{AB/F} = sum(Q^AF w_A + Q^BF w_B)/sum(w_A + w_B), Sobel gradients (zero padding), "
                "Tg=0.9994, kg=-15, Dg=0.5, Ta=0.9879, ka=-22, Da=0.8, w = g (L = 1); G = 1 where g_S = g_F.",
@@ -60,11 +61,11 @@ _SPECS = [
                vifb="each image min-max normalised to 0..255 and rounded first (normalize1)."),
     MetricSpec("SSIM", True, "Wang, Bovik, Sheikh & Simoncelli, IEEE TIP 13(4), 2004",
                "SSIM = (SSIM(A,F) + SSIM(B,F))/2, Gaussian window 11x11 sigma 1.5, K = (0.01, 0.03), L = 255, "
-               "mean over the 'valid' map.", vifb="sum SSIM(A,F) + SSIM(B,F) (metricsSsim.m)."),
+               "mean over the 'valid' map.", vifb="sum SSIM(A,F) + SSIM(B,F) (metricsSsim.m).", min_size=11),
     MetricSpec("MS_SSIM", True, "Wang, Simoncelli & Bovik, Asilomar 2003",
                "(MS-SSIM(A,F) + MS-SSIM(B,F))/2, 5 scales, weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), "
                "2x2 average downsampling, negative cs clamped to 0; fewer scales (weights renormalised) when "
-               "the image is smaller than 11*2^4 pixels."),
+               "the image is smaller than 11*2^4 pixels.", min_size=11),
     MetricSpec("EI", True, "Xydeas & Petrovic 2000 / VIFB (edge intensity)",
                "EI = mean sqrt(Gx^2 + Gy^2), Sobel, replicate padding.", vifb="same (metricsEdge_intensity.m)."),
     MetricSpec("CE", False, "Bulanon et al., Biosyst. Eng. 103(1), 2009",
@@ -81,7 +82,7 @@ _SPECS = [
     MetricSpec("NIQE", False, "Mittal, Soundararajan & Bovik, IEEE SPL 20(3), 2013",
                "NIQE of F: 96x96 patches, 36 NSS features at 2 scales, MVG distance to the pristine model "
                "(model parameters of the MATLAB release, shipped in absolutely-not-scikit-video).",
-               kind="no-reference", fast=False),
+               kind="no-reference", fast=False, min_size=96),
     MetricSpec("CPBD", True, "Narvekar & Karam, IEEE TIP 20(9), 2011",
                "Cumulative probability of blur detection: P(P_blur <= 0.63) over Canny edge pixels of 64x64 "
                "edge blocks, JNB widths 5 (contrast <= 50) / 3, beta = 3.6.", kind="no-reference", fast=False),
@@ -92,7 +93,7 @@ _SPECS = [
     MetricSpec("Combined", True, "fusionkit's own definition (AE-Netv2 names E_2 but does not define it)",
                "Combined = mean(EN/8, SSIM, min(VIFF,1), min(PSNR/60,1), max(0, 1 - NIQE/20), "
                "Brenner/(Brenner + 500)): each term in [0, 1], higher is better, built from the metrics "
-               "AE-Netv2's Table VII lists (NIQE, SSIM, EN, PSNR, Brenner, VIFF).", fast=False),
+               "AE-Netv2's Table VII lists (NIQE, SSIM, EN, PSNR, Brenner, VIFF).", fast=False, min_size=96),
 ]
 
 REGISTRY: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
@@ -107,6 +108,12 @@ def check_names(metrics) -> list[str]:
     if bad:
         raise ValueError(f"unknown metric(s) {bad}; valid: {', '.join(ALL)}")
     return names
+
+
+def check_size(names, shape) -> None:
+    small = [f"{n} (needs >= {REGISTRY[n].min_size})" for n in names if min(shape) < REGISTRY[n].min_size]
+    if small:
+        raise ValueError(f"images of shape {tuple(shape)} are too small for: {', '.join(small)}")
 
 
 def check_convention(convention: str) -> str:
