@@ -186,3 +186,12 @@ def test_registry_documents_every_metric():
         assert s.citation and s.definition and isinstance(s.higher_is_better, bool)
     assert not REGISTRY["RMSE"].higher_is_better and not REGISTRY["NIQE"].higher_is_better
     assert set(reference.FUNCTIONS) | {"NIQE", "CPBD", "JNB", "Combined"} == set(ALL)
+
+
+def test_docs_are_rendered_from_the_registry():
+    from pathlib import Path
+
+    from fusionkit.metrics.docs import render
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
+    assert doc.read_text() == render(), "regenerate: python -m fusionkit.metrics.docs > docs/metrics.md"
