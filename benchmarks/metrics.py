@@ -42,7 +42,6 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--ref-repeats", type=int, default=1)
     ap.add_argument("--skip-vifb", action="store_true")
-    ap.add_argument("--profile", default="quick", choices=["smoke", "quick", "paper"])
     args = ap.parse_args()
 
     ds = FusionDataset("didfuse-tno", transform=CenterCrop((480, 640)), limit=1)
@@ -81,7 +80,7 @@ def main() -> None:
         rows.append({"metric": f"{n} (NumPy only)", "reference (ms)": 1000 * _time(lambda: fn(f), args.ref_repeats)})
     table = pd.DataFrame(rows).set_index("metric")
 
-    params = {"profile": args.profile, "seed": 0, "repeats": args.repeats, "ref_repeats": args.ref_repeats,
+    params = {"profile": "benchmark", "seed": 0, "repeats": args.repeats, "ref_repeats": args.ref_repeats,
               "input": "didfuse-tno pair 1, centre crop 480x640, fused = (a+b)/2", "torch_threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count()}
     st = Study("benchmarks", params, datasets=["didfuse-tno"] + ([] if args.skip_vifb else ["vifb"]),

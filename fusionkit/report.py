@@ -29,6 +29,7 @@ REPRO_NOTE = {
     "smoke": "smoke profile: a test of the code path on a few pairs/steps. NOT a reproduction.",
     "quick": "quick profile: reduced epochs/crops, shows the trend only. NOT a reproduction.",
     "paper": "paper profile: the paper's own hyper-parameters.",
+    "benchmark": "benchmark: timings and implementation checks, not a paper result.",
 }
 
 
