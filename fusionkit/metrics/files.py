@@ -20,6 +20,17 @@ def _by_stem(folder: Path) -> dict[str, Path]:
     return out
 
 
+def pair_sources(a: Path, b: Path) -> list[tuple[str, Path, Path]]:
+    """(name, a, b) for every image stem present in both source folders."""
+    A, B = _by_stem(Path(a)), _by_stem(Path(b))
+    only = sorted(set(A) ^ set(B))
+    if only:
+        raise ValueError(f"unpaired source image(s) {only[:5]}: {a} and {b} must hold the same file names")
+    if not A:
+        raise ValueError(f"{a}: no images")
+    return [(n, A[n], B[n]) for n in A]
+
+
 def pair_folders(fused: Path, a: Path, b: Path) -> list[tuple[str, Path, Path, Path]]:
     """(name, fused, a, b) for every fused image whose stem also names an image in ``a`` and ``b``."""
     F, A, B = _by_stem(Path(fused)), _by_stem(Path(a)), _by_stem(Path(b))

@@ -1,0 +1,1 @@
+"""Classical (non-learned) fusion methods, one module per family."""

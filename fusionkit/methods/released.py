@@ -1,0 +1,160 @@
+"""Released checkpoints loaded into fusionkit's re-implementations: IFCNN and DIDFuse (IJCAI 2020)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..fusion_rules import get_rule
+from ..nets import DIDFuse, IFCNN
+from .base import FusionMethod, check_pair
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that is missing or does not fit the module."""
+
+
+def checkpoint_path(entry: str, filename: str, override: str | Path | None = None) -> Path:
+    """Local path of a manifest checkpoint file (or ``override``), with a clear error when absent."""
+    from ..data import load_manifest
+
+    if override:
+        p = Path(override)
+        p = p / filename if p.is_dir() else p
+    else:
+        e = load_manifest()[entry]
+        rel = next((f.path for f in e.files if f.path.endswith(filename)), None)
+        if rel is None:
+            raise CheckpointError(f"manifest entry {entry!r} lists no file {filename!r}")
+        p = e.local_path(rel)
+    if not p.is_file():
+        raise CheckpointError(f"checkpoint not found: {p}. Run `fusionkit data fetch {entry}` (or set "
+                              f"FUSIONKIT_WEIGHTS_DIR), or pass checkpoint=PATH")
+    return p
+
+
+def load_into(module: nn.Module, path: Path, allow_missing: tuple[str, ...] = ("num_batches_tracked",)) -> None:
+    """Load a state dict (``weights_only=True``); list missing, unexpected and mis-shaped keys on error."""
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt file, pickle with objects, ...
+        raise CheckpointError(f"{path}: cannot be loaded with weights_only=True ({exc})") from None
+    if isinstance(sd, dict) and isinstance(sd.get("weight"), dict):
+        sd = sd["weight"]  # DIDFuse's released pickles wrap the state dict
+    own = module.state_dict()
+    missing = [k for k in own if k not in sd and not k.endswith(allow_missing)]
+    unexpected = [k for k in sd if k not in own]
+    shapes = [f"{k}: checkpoint {tuple(sd[k].shape)} vs module {tuple(own[k].shape)}"
+              for k in own if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or shapes:
+        raise CheckpointError(f"{path} does not fit {type(module).__name__}: missing keys {missing}, "
+                              f"unexpected keys {unexpected}, shape mismatches {shapes}")
+    module.load_state_dict({k: v for k, v in sd.items()}, strict=False)
+
+
+class _NetMethod(FusionMethod):
+    """Shared plumbing: device selection, inference mode, batched fusion."""
+
+    model: nn.Module
+
+    def _device(self) -> torch.device:
+        from ..utils import select_device
+
+        return select_device(self.options.get("device"))
+
+    def fuse(self, a: Any, b: Any) -> np.ndarray:
+        a, b = check_pair(a, b)
+        ta = torch.from_numpy(a).float()[None, None]
+        tb = torch.from_numpy(b).float()[None, None]
+        return self.fuse_batch(ta, tb)[0, 0].double().numpy()
+
+    def fuse_batch(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        a4 = a if a.dim() == 4 else a.unsqueeze(1)
+        b4 = b if b.dim() == 4 else b.unsqueeze(1)
+        if a4.shape != b4.shape or a4.shape[1] != 1:
+            raise ValueError(f"fuse_batch expects equal (N, 1, H, W) shapes, got {tuple(a.shape)} and {tuple(b.shape)}")
+        for name, x in (("a", a4), ("b", b4)):
+            if not torch.isfinite(x).all():
+                raise ValueError(f"{name}: contains NaN or infinite values")
+        dev = self._device()
+        self.model.to(dev).eval()
+        with torch.inference_mode():
+            out = self._forward(a4.to(dev, torch.float32), b4.to(dev, torch.float32))
+        return out.clamp(0, 1).cpu()
+
+
+class DIDFuseIJCAI(_NetMethod):
+    """DIDFuse with the released IJCAI 2020 weights (Zhao et al., IJCAI 2020, pp. 970-976).
+
+    Options: ``rule`` = 'sum' (default of the released test code), 'average' or 'l1' (3x3 box
+    l1-norm weights), applied to all four encoder outputs; ``checkpoint`` = folder holding
+    Encoder_weight_IJCAI.pkl / Decoder_weight_IJCAI.pkl (default: manifest entry didfuse-ijcai);
+    ``device``.
+    """
+
+    name, citation = "didfuse-ijcai", "Zhao, Xu, Zhang, Liu & Zhang, IJCAI 2020"
+    defaults = {"rule": "sum", "checkpoint": None, "device": None}
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        if self.options["rule"] not in ("sum", "average", "l1"):
+            raise ValueError(f"didfuse-ijcai: unknown rule {self.options['rule']!r}; valid: sum, average, l1")
+        self.rule = get_rule(self.options["rule"])
+        self.model = DIDFuse()
+        ck = self.options["checkpoint"]
+        load_into(self.model.encoder, checkpoint_path("didfuse-ijcai", "Encoder_weight_IJCAI.pkl", ck))
+        load_into(self.model.decoder, checkpoint_path("didfuse-ijcai", "Decoder_weight_IJCAI.pkl", ck))
+
+    def _forward(self, a, b):
+        return self.model.fuse(a, b, self.rule)
+
+
+class _IFCNNBase(_NetMethod):
+    """IFCNN with released weights (Zhang et al., Information Fusion 54, 2020).
+
+    Grey sources are replicated to 3 channels without normalisation (mean 0, std 1: the released
+    code's setting for grey IR/VIS and medical data); the 3-channel output is converted back to
+    grey with BT.601 luma weights (the released code saves it with PIL ``convert('L')``).
+    :meth:`fuse_color` handles colour (multi-focus) sources with ImageNet normalisation.
+    """
+
+    scheme = "max"
+    citation = "Zhang, Liu, Sun, Yan, Zhao & Zhang, Information Fusion 54, 2020"
+    defaults = {"checkpoint": None, "device": None}
+    MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.model = IFCNN(self.scheme)
+        load_into(self.model, checkpoint_path(self.name, f"IFCNN-{self.scheme.upper()}.pth", self.options["checkpoint"]))
+
+    def _forward(self, a, b):
+        out = self.model(a.expand(-1, 3, -1, -1), b.expand(-1, 3, -1, -1))
+        w = torch.tensor([0.299, 0.587, 0.114], device=out.device).view(1, 3, 1, 1)
+        return (out.clamp(0, 1) * w).sum(1, keepdim=True)
+
+    def fuse_color(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Fuse two H x W x 3 RGB images in [0, 1] (multi-focus) -> H x W x 3."""
+        dev = self._device()
+        self.model.to(dev).eval()
+        t = [((torch.from_numpy(np.ascontiguousarray(np.moveaxis(np.asarray(x, np.float32), -1, 0)))[None] - self.MEAN)
+              / self.STD).to(dev) for x in (a, b)]
+        with torch.inference_mode():
+            out = self.model(*t).cpu() * self.STD + self.MEAN
+        return np.moveaxis(out[0].clamp(0, 1).double().numpy(), 0, -1)
+
+
+class IFCNNMax(_IFCNNBase):
+    name, scheme = "ifcnn-max", "max"
+
+
+class IFCNNMean(_IFCNNBase):
+    name, scheme = "ifcnn-mean", "mean"
+
+
+class IFCNNSum(_IFCNNBase):
+    name, scheme = "ifcnn-sum", "sum"
