@@ -22,12 +22,16 @@ from fusionkit.report import Study
 IMAGES = ["carLight", "fight", "manWalking", "snow", "walking"]
 # fusionkit name -> (VIFB name, colour handling)
 PAIRS = {"tif": ("TIF", "per-channel"), "adf": ("ADF", "per-channel"), "msvd": ("MSVD", "per-channel"),
+         "fpde": ("FPDE", "per-channel"), "gtf": ("GTF", "per-channel"),
+         "vsmwls": ("VSMWLS", "per-channel"), "hybrid_msd": ("Hybrid_MSD", "per-channel"), "cbf": ("CBF", "per-channel"), "mgff": ("MGFF", "per-channel"),
          "gff": ("GFF", "colour-native"), "ifcnn-max": ("IFCNN", "colour")}
 NOTES = {
     "gff": "VIFB's run_GFF re-encodes both inputs as JPEG and loads them as a colour stack; one weight map "
            "from the grey images is applied to all channels. For manWalking (single-channel IR) its loader's "
            "handling of the grey image cannot be reproduced from the code (output differs from both sources).",
     "msvd": "VIFB resizes odd-sized inputs to even size (bicubic); we pad by edge replication and crop.",
+    "mgff": "VIFB's run_MGFF uses the colour-guided variant (fuse_MGF_RGB, guidedfilter_color); ours is the "
+            "grey fuse_MGF applied per channel.",
     "ifcnn-max": "VIFB's IFCNN output is the released IFCNN-MAX run on the RGB images with ImageNet normalisation.",
 }
 

@@ -12,15 +12,17 @@ import numpy as np
 import torch
 
 from .base import FusionMethod, check_pair
-from .classical.filters import ADF, GFF, TIF
+from .classical.filters import ADF, CBF, FPDE, GFF, MGFF, TIF, HybridMSD
+from .classical.optimisation import GTF, VSMWLS
 from .classical.pyramids import LaplacianPyramid, RatioPyramid
 from .classical.simple import Average, Maximum
 from .classical.svd import MSVD
-from .classical.wavelets import DWT
+from .classical.wavelets import DTCWT, DWT
 from .released import DIDFuseIJCAI, IFCNNMax, IFCNNMean, IFCNNSum
 
 REGISTRY: dict[str, type[FusionMethod]] = {
-    c.name: c for c in (Average, Maximum, LaplacianPyramid, RatioPyramid, DWT, MSVD, GFF, ADF, TIF,
+    c.name: c for c in (Average, Maximum, LaplacianPyramid, RatioPyramid, DWT, DTCWT, MSVD, GFF, CBF, MGFF,
+                        ADF, TIF, FPDE, GTF, HybridMSD, VSMWLS,
                         IFCNNMax, IFCNNMean, IFCNNSum, DIDFuseIJCAI)
 }
 
