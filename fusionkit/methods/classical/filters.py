@@ -91,7 +91,10 @@ class GFF(FusionMethod):
 
     Two-scale split with a 31x31 mean; saliency = Gaussian(11, 5)-blurred |Laplacian|; binary max
     maps refined by guided filters (r1=45, eps1=0.3 for the base; r2=7, eps2=1e-6 for the detail);
-    weights quantised to 8 bits and normalised as in the authors' code.
+    weights quantised to 8 bits and normalised as in the authors' code. VIFB's wrapper re-encodes the
+    inputs as JPEG and fuses colour images with one grey-derived weight map; against VIFB's outputs
+    this matches to >= 46 dB PSNR except manWalking (single-channel infrared), where VIFB's loader
+    treats the grey image in a way its code does not show (20 dB; baseline_fidelity.md).
     """
 
     name, citation = "gff", "Li, Kang & Hu, IEEE Transactions on Image Processing 22(7), 2013"
