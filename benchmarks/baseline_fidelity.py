@@ -29,7 +29,10 @@ NOTES = {
     "gff": "VIFB's run_GFF re-encodes both inputs as JPEG and loads them as a colour stack; one weight map "
            "from the grey images is applied to all channels. For manWalking (single-channel IR) its loader's "
            "handling of the grey image cannot be reproduced from the code (output differs from both sources).",
-    "msvd": "VIFB resizes odd-sized inputs to even size (bicubic); we pad by edge replication and crop.",
+    "msvd": "Both average the two sources' SVD bases U, whose column signs are implementation-defined "
+            "(LAPACK here vs VIFB's MATLAB); where the signs differ the averaged basis, and the image, differ.",
+    "gtf": "Same l1-TV problem (lambda 4); VIFB's IRN solver stops after 5 reweighting loops (an approximate "
+           "minimiser), ours is a converged primal-dual solution, so the images differ (22-35 dB).",
     "mgff": "VIFB's run_MGFF uses the colour-guided variant (fuse_MGF_RGB, guidedfilter_color); ours is the "
             "grey fuse_MGF applied per channel.",
     "ifcnn-max": "VIFB's IFCNN output is the released IFCNN-MAX run on the RGB images with ImageNet normalisation.",
