@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 import numpy as np
@@ -20,26 +19,16 @@ import torch
 from fusionkit import methods
 from fusionkit.data import CenterCrop, FusionDataset
 from fusionkit.report import Study
+from fusionkit.utils import median_time
 
 NETS = {"ifcnn-max", "ifcnn-mean", "ifcnn-sum", "didfuse-ijcai"}
-
-
-def timed(fn, repeats: int, sync=lambda: None) -> float:
-    fn()  # first call excluded (allocations, lazy imports, cuDNN autotuning)
-    sync()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        sync()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--slow-repeats", type=int, default=1, help="repeats for methods slower than 2 s")
+    ap.add_argument("--methods", nargs="+", default=None, help="only these methods (default: all)")
     args = ap.parse_args()
     sizes = {"400x400": (400, 400), "640x480": (480, 640)}
     pairs = {}
@@ -48,7 +37,7 @@ def main() -> None:
         pairs[label] = (it["a"][0].numpy().astype(np.float64), it["b"][0].numpy().astype(np.float64))
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     rows = []
-    for name in methods.names():
+    for name in args.methods or methods.names():
         row = {"method": name}
         for dev in devices:
             if dev == "cuda" and name not in NETS:
@@ -59,7 +48,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 m.fuse(a, b)
                 reps = args.repeats if time.perf_counter() - t0 < 2 else args.slow_repeats
-                row[f"{dev} {label} (ms)"] = 1000 * timed(lambda: m.fuse(a, b), reps, sync)
+                row[f"{dev} {label} (ms)"] = 1000 * median_time(lambda: m.fuse(a, b), reps, sync)
         rows.append(row)
         print(row, flush=True)
     table = pd.DataFrame(rows).set_index("method")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,18 +21,7 @@ from fusionkit.data import CenterCrop, FusionDataset
 from fusionkit.metrics import FAST_SUITE, fast, noref, reference
 from fusionkit.metrics.vifb import compare_with_fixtures
 from fusionkit.report import Study
-
-
-def _time(fn, repeats: int, sync=lambda: None) -> float:
-    fn()
-    sync()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        sync()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
+from fusionkit.utils import median_time
 
 
 def main() -> None:
@@ -57,9 +44,9 @@ def main() -> None:
         for dev in devices:
             t3 = [torch.from_numpy(x)[None].to(dev) for x in (f, a, b)]
             sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-            row[f"fast {dev} (ms)"] = 1000 * _time(lambda: fast.compute([n], *t3), args.repeats, sync)
+            row[f"fast {dev} (ms)"] = 1000 * median_time(lambda: fast.compute([n], *t3), args.repeats, sync)
         ref_val = reference.FUNCTIONS[n](f, a, b)
-        row["reference (ms)"] = 1000 * _time(lambda: reference.FUNCTIONS[n](f, a, b), args.ref_repeats)
+        row["reference (ms)"] = 1000 * median_time(lambda: reference.FUNCTIONS[n](f, a, b), args.ref_repeats)
         row["speed-up (cpu)"] = row["reference (ms)"] / row["fast cpu (ms)"]
         row["max rel. diff"] = abs(fast_vals[n] - ref_val) / max(abs(ref_val), 1e-12)
         rows.append(row)
@@ -67,7 +54,7 @@ def main() -> None:
     for dev in devices:
         t3 = [torch.from_numpy(x)[None].to(dev) for x in (f, a, b)]
         sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
-        suite[f"fast {dev} (ms)"] = 1000 * _time(lambda: fast.compute(names, *t3), args.repeats, sync)
+        suite[f"fast {dev} (ms)"] = 1000 * median_time(lambda: fast.compute(names, *t3), args.repeats, sync)
         if dev == "cuda":
             tb = [x.repeat(32, 1, 1) for x in t3]
             suite["fast cuda, batch of 32 (ms per triple)"] = 1000 * _time(
@@ -77,7 +64,7 @@ def main() -> None:
     suite["max rel. diff"] = max(r["max rel. diff"] for r in rows)
     rows.append(suite)
     for n, fn in (("NIQE", noref.niqe), ("CPBD", noref.cpbd), ("JNB", noref.jnb)):
-        rows.append({"metric": f"{n} (NumPy only)", "reference (ms)": 1000 * _time(lambda: fn(f), args.ref_repeats)})
+        rows.append({"metric": f"{n} (NumPy only)", "reference (ms)": 1000 * median_time(lambda: fn(f), args.ref_repeats)})
     table = pd.DataFrame(rows).set_index("metric")
 
     params = {"profile": "benchmark", "seed": 0, "repeats": args.repeats, "ref_repeats": args.ref_repeats,

@@ -1,0 +1,38 @@
+"""The benchmark scripts run end to end (tiny settings) and write their reports with provenance."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(script, *args, reports):
+    env = {**os.environ, "FUSIONKIT_REPORTS_DIR": str(reports)}
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+def test_methods_benchmark(tmp_path, real_data):
+    r = _run("methods.py", "--methods", "avg", "tif", "--repeats", "1", reports=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    table = (tmp_path / "benchmarks" / "methods.csv").read_text().splitlines()
+    assert table[0].startswith("method,cpu 400x400 (ms),cpu 640x480 (ms)") and len(table) == 3
+    prov = json.loads((tmp_path / "benchmarks" / "provenance-methods.json").read_text())
+    assert prov["profile"] == "benchmark" and prov["status"] == "ok"
+
+
+def test_metrics_benchmark(tmp_path, real_data):
+    r = _run("metrics.py", "--repeats", "1", "--skip-vifb", reports=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = (tmp_path / "benchmarks" / "metrics.md").read_text()
+    assert "whole suite" in text and "fast cpu (ms)" in text
+
+
+def test_median_time_counts_warmup_and_syncs():
+    from fusionkit.utils import median_time
+
+    calls, syncs = [], []
+    t = median_time(lambda: calls.append(1), 3, sync=lambda: syncs.append(1))
+    assert len(calls) == 4 and len(syncs) == 4 and t >= 0
