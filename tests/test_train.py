@@ -1,0 +1,88 @@
+"""The shared trainer: learning, logging, atomic checkpoints, exact resume, NaN stop, DDP (gloo)."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _train_common import TinyNet, ToyData, mse_loss  # noqa: E402
+
+from fusionkit.train import TrainConfig, Trainer, TrainingDiverged, epoch_indices  # noqa: E402
+
+
+def cfg(tmp, **kw):
+    base = dict(epochs=4, batch_size=4, lr=1e-2, seed=3, out_dir=str(tmp), progress=False)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_trains_logs_and_checkpoints(tmp_path):
+    t = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path, lr_step=2, lr_gamma=0.5))
+    hist = t.fit()
+    assert [r["epoch"] for r in hist] == [1, 2, 3, 4]
+    assert hist[-1]["mse"] < hist[0]["mse"]  # it learns
+    assert [r["lr"] for r in hist] == pytest.approx([1e-2, 1e-2, 5e-3, 5e-3])  # StepLR
+    log = (tmp_path / "log.csv").read_text().splitlines()
+    assert log[0].split(",") == ["epoch", "lr", "steps", "total", "mse", "l1"] and len(log) == 5
+    assert (tmp_path / "checkpoint.pt").exists() and not list(tmp_path.glob("*.part"))
+    fig = t.loss_figure()
+    assert len(fig.axes[0].lines) == 3
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    full = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "full"))
+    full.fit()
+    part = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "part", epochs=2))
+    part.fit()
+    resumed = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "part", epochs=4))
+    assert resumed.start_epoch == 2
+    resumed.fit()
+    for (k, a), (_, b) in zip(full.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert torch.equal(a, b), k
+    assert full.history == resumed.history
+
+
+def test_nan_stops_with_message_and_keeps_checkpoint(tmp_path):
+    calls = {"n": 0}
+
+    def flaky(model, batch):
+        calls["n"] += 1
+        terms = mse_loss(model, batch)
+        if calls["n"] > 10:  # epoch 2 (8 steps per epoch)
+            terms["mse"] = terms["mse"] * float("nan")
+        return terms
+
+    t = Trainer(TinyNet(), flaky, ToyData(), cfg(tmp_path))
+    with pytest.raises(TrainingDiverged, match=r"'mse'.*epoch 2, step 3.*checkpoint .*epoch 1\) is kept"):
+        t.fit()
+    ok = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert ok["epoch"] == 0 and all(torch.isfinite(v).all() for v in ok["model"].values() if v.is_floating_point())
+
+
+def test_epoch_order_is_seeded_and_splits_across_ranks():
+    assert epoch_indices(10, 0, 5) == epoch_indices(10, 0, 5) != epoch_indices(10, 1, 5)
+    r0, r1 = epoch_indices(10, 2, 5, 0, 2), epoch_indices(10, 2, 5, 1, 2)
+    assert sorted(r0 + r1) == list(range(10)) and not set(r0) & set(r1)
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),
+                    reason="torchrun not installed")
+def test_ddp_two_processes_match_one_process(tmp_path):
+    """torchrun, 2 CPU processes (gloo), batch 4 each == 1 process with batch 8."""
+    torchrun = str(Path(sys.executable).parent / "torchrun") if (Path(sys.executable).parent / "torchrun").exists() \
+        else shutil.which("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
+    r = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2",
+                        str(Path(__file__).parent / "_ddp_train.py"), str(tmp_path / "ddp"), str(Path(__file__).parent)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    ddp = torch.load(tmp_path / "ddp" / "final.pt", weights_only=True)
+    single = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "one", epochs=2, batch_size=8))
+    single.fit()
+    for k, v in single.model.state_dict().items():
+        assert torch.allclose(v, ddp[k], atol=1e-6), k
+    assert (tmp_path / "ddp" / "log.csv").exists()
