@@ -183,7 +183,7 @@ class Trainer:
                 batch = self._to_device(batch)
                 with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
                     terms = self.loss_fn(self.net, batch)
-                bad = {k: float(v) for k, v in terms.items() if not torch.isfinite(v.detach()).all()}
+                bad = {k: float(v.detach()) for k, v in terms.items() if not torch.isfinite(v.detach()).all()}
                 if bad:
                     where = f"epoch {epoch + 1}, step {steps + 1}"
                     last = (f"the last good checkpoint {self.ckpt} (epoch {int(self.history[-1]['epoch'])}) is kept"
