@@ -70,8 +70,15 @@ class DIDFuse(nn.Module):
         self.encoder = DIDFuseEncoder(channels)
         self.decoder = DIDFuseDecoder(channels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(*self.encoder(x))
+    def forward(self, x: torch.Tensor, return_features: bool = False):
+        """Reconstruction of x; with ``return_features`` also (conv1, conv2, base, detail) features.
+
+        Training goes through ``forward`` (not ``encoder``/``decoder`` directly) so that
+        DistributedDataParallel sees every use of the parameters.
+        """
+        feats = self.encoder(x)
+        out = self.decoder(*feats)
+        return (out, feats) if return_features else out
 
     def fuse(self, a: torch.Tensor, b: torch.Tensor, rule) -> torch.Tensor:
         """Fuse every encoder output pairwise with ``rule`` (IJCAI test code) and decode."""

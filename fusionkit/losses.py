@@ -1,0 +1,103 @@
+"""Loss terms as functions on (N, C, H, W) tensors in [0, 1]; each paper composes them.
+
+DIDFuse (extended paper, ../shared/papers 002, eqs. (1)-(5), (26)-(29)) is composed in
+:func:`didfuse_loss` in two named variants:
+
+* ``"paper"``: L = tanh(||B_V - B_I||^2) - a1 tanh(||D_V - D_I||^2) + a2 f(I, I^) + a3 f(V, V^)
+  + a4 ||grad V - grad V^||_1 with f(X, X^) = ||X - X^||^2 + lam (1 - SSIM)/2, a1 = 0.05, a2 = a3 = 2,
+  a4 = 10, lam = 5; squared norms as means; grad = forward differences ([-1, 1], as the paper's g_x, g_y).
+* ``"released"``: the authors' train.py: a1 = 0.5, l1 (mean absolute) feature gaps, kornia
+  ``SpatialGradient`` (normalised Sobel) for the gradient term.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+DIDFUSE_VARIANTS = {
+    "paper": {"a1": 0.05, "a2": 2.0, "a3": 2.0, "a4": 10.0, "lam": 5.0, "gap": "l2", "grad": "diff"},
+    "released": {"a1": 0.5, "a2": 2.0, "a3": 2.0, "a4": 10.0, "lam": 5.0, "gap": "l1", "grad": "sobel"},
+}
+ABLATIONS = ("none", "no_base", "no_detail", "no_decomposition", "plain_ae")
+
+
+def ssim_loss(x: torch.Tensor, y: torch.Tensor, window: int = 11) -> torch.Tensor:
+    """(1 - SSIM(x, y)) / 2 with kornia's Gaussian-window SSIM (DIDFuse eq. (4))."""
+    import kornia
+
+    return kornia.losses.ssim_loss(x, y, window_size=window, max_val=1.0)
+
+
+def gradient(x: torch.Tensor, kind: str = "diff") -> torch.Tensor:
+    """(N, C, 2, H, W) image gradient: forward differences ('diff', zero at the last row/column) or
+    kornia's normalised Sobel ('sobel', as DIDFuse's released code)."""
+    if kind == "sobel":
+        import kornia
+
+        return kornia.filters.spatial_gradient(x, mode="sobel", normalized=True)
+    if kind != "diff":
+        raise ValueError(f"unknown gradient kind {kind!r}; valid: diff, sobel")
+    gx = F.pad(x[..., :, 1:] - x[..., :, :-1], (0, 1, 0, 0))
+    gy = F.pad(x[..., 1:, :] - x[..., :-1, :], (0, 0, 0, 1))
+    return torch.stack([gx, gy], dim=2)
+
+
+def gradient_loss(x: torch.Tensor, y: torch.Tensor, kind: str = "diff") -> torch.Tensor:
+    """Mean |grad x - grad y| (DIDFuse's a4 term)."""
+    return (gradient(x, kind) - gradient(y, kind)).abs().mean()
+
+
+def reconstruction_loss(x: torch.Tensor, x_hat: torch.Tensor, lam: float = 5.0) -> torch.Tensor:
+    """f(X, X^) = mean (X - X^)^2 + lam (1 - SSIM)/2 (DIDFuse eq. (3))."""
+    return F.mse_loss(x_hat, x) + lam * ssim_loss(x, x_hat)
+
+
+def _gap(p: torch.Tensor, q: torch.Tensor, kind: str) -> torch.Tensor:
+    return F.mse_loss(p, q) if kind == "l2" else F.l1_loss(p, q)
+
+
+def didfuse_loss(ir: torch.Tensor, vis: torch.Tensor, ir_hat: torch.Tensor, vis_hat: torch.Tensor,
+                 feats_ir, feats_vis, variant: str = "paper", ablation: str = "none") -> dict[str, torch.Tensor]:
+    """DIDFuse total loss and its terms (eq. (5); ablations eqs. (26)-(29)).
+
+    ``feats_*`` are the encoder outputs (conv1, conv2, base, detail). Ablations: 'no_base' (26),
+    'no_detail' (27), 'no_decomposition' (28), 'plain_ae' (29: reconstruction of each image alone,
+    no decomposition, the gradient term on both images).
+    """
+    if variant not in DIDFUSE_VARIANTS:
+        raise ValueError(f"unknown DIDFuse loss variant {variant!r}; valid: {', '.join(DIDFUSE_VARIANTS)}")
+    if ablation not in ABLATIONS:
+        raise ValueError(f"unknown ablation {ablation!r}; valid: {', '.join(ABLATIONS)}")
+    p = DIDFUSE_VARIANTS[variant]
+    gap_b = _gap(feats_vis[2], feats_ir[2], p["gap"])
+    gap_d = _gap(feats_vis[3], feats_ir[3], p["gap"])
+    rec_i = reconstruction_loss(ir, ir_hat, p["lam"])
+    rec_v = reconstruction_loss(vis, vis_hat, p["lam"])
+    grad_v = gradient_loss(vis, vis_hat, p["grad"])
+    base_term, detail_term = torch.tanh(gap_b), -p["a1"] * torch.tanh(gap_d)
+    if ablation == "plain_ae":
+        grad_i = gradient_loss(ir, ir_hat, p["grad"])
+        total = p["a2"] * (rec_i + rec_v) / 2 + p["a4"] * (grad_i + grad_v) / 2
+    else:
+        total = p["a2"] * rec_i + p["a3"] * rec_v + p["a4"] * grad_v
+        if ablation not in ("no_base", "no_decomposition"):
+            total = total + base_term
+        if ablation not in ("no_detail", "no_decomposition"):
+            total = total + detail_term
+    return {"total": total, "gap_base": gap_b, "gap_detail": gap_d, "recon_ir": rec_i, "recon_vis": rec_v,
+            "grad_vis": grad_v}
+
+
+def didfuse_training_loss(variant: str = "paper", ablation: str = "none"):
+    """A ``loss_fn(model, batch)`` for :class:`fusionkit.train.Trainer`: batch['a'] infrared,
+    batch['b'] visible, both (N, 1, H, W); one forward pass over the concatenated pair."""
+
+    def loss_fn(model, batch):
+        ir, vis = batch["a"], batch["b"]
+        n = ir.shape[0]
+        out, feats = model(torch.cat([ir, vis]), return_features=True)
+        f_ir = [f[:n] for f in feats]
+        f_vis = [f[n:] for f in feats]
+        return didfuse_loss(ir, vis, out[:n], out[n:], f_ir, f_vis, variant, ablation)
+
+    return loss_fn
