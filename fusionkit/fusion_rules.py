@@ -42,3 +42,95 @@ def get_rule(name: str):
         return RULES[name]
     except KeyError:
         raise ValueError(f"unknown fusion rule {name!r}; valid: {', '.join(RULES)}") from None
+
+
+# ----------------------------------------------------------------------------- DIDFuse fusion layer
+# Extended DIDFuse paper (../shared/papers 002), eqs. (6)-(17). The paper leaves some choices open;
+# ours (documented here and in the report): features are quantised to 256 levels per channel by
+# min-max for the histogram saliency; the guided filter uses r = 3, eps = 0.01 with the feature
+# channel (min-max normalised) as guide; "global pooling" is the mean of |feature| per channel.
+
+def weighted_average(x: torch.Tensor, y: torch.Tensor, gamma: float = 0.5) -> torch.Tensor:
+    """Eq. (13): gamma x + (1 - gamma) y (paper default 0.5)."""
+    return gamma * x + (1 - gamma) * y
+
+
+def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Mean over the (2r+1)^2 window counting only pixels inside the image (He's boxfilter / N)."""
+    return F.avg_pool2d(x, 2 * r + 1, stride=1, padding=r, count_include_pad=False)
+
+
+def guided_filter(guide: torch.Tensor, p: torch.Tensor, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
+    """He, Sun & Tang's guided filter, per channel, on (N, C, H, W) tensors."""
+    mI, mp = box_mean(guide, r), box_mean(p, r)
+    a = (box_mean(guide * p, r) - mI * mp) / (box_mean(guide * guide, r) - mI * mI + eps)
+    b = mp - a * mI
+    return box_mean(a, r) * guide + box_mean(b, r)
+
+
+def _levels(x: torch.Tensor) -> torch.Tensor:
+    lo = x.amin(dim=(-2, -1), keepdim=True)
+    hi = x.amax(dim=(-2, -1), keepdim=True)
+    return torch.round((x - lo) / (hi - lo).clamp_min(1e-12) * 255).long()
+
+
+def histogram_saliency(x: torch.Tensor) -> torch.Tensor:
+    """Eq. (9): S(x, y) = sum_k H(k) |level(x, y) - k| per channel (256 levels, see above)."""
+    lv = _levels(x)
+    n, c = x.shape[:2]
+    flat = lv.flatten(2) + 256 * torch.arange(n * c, device=x.device).view(n, c, 1)
+    hist = torch.bincount(flat.flatten(), minlength=n * c * 256).view(n, c, 256).to(x.dtype)
+    k = torch.arange(256, device=x.device, dtype=x.dtype)
+    table = (hist.unsqueeze(2) * (k.view(1, 1, 256, 1) - k.view(1, 1, 1, 256)).abs()).sum(-1)  # (n, c, 256)
+    return torch.gather(table, 2, lv.flatten(2)).view_as(x)
+
+
+def saliency_attention(x: torch.Tensor, y: torch.Tensor, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
+    """Eqs. (9)-(12): histogram-saliency weights refined by guided filtering, then a weighted sum."""
+    sx, sy = histogram_saliency(x), histogram_saliency(y)
+    tot = sx + sy
+    wx = torch.where(tot > 0, sx / tot.clamp_min(1e-12), torch.full_like(tot, 0.5))
+
+    def norm(t):
+        lo, hi = t.amin(dim=(-2, -1), keepdim=True), t.amax(dim=(-2, -1), keepdim=True)
+        return (t - lo) / (hi - lo).clamp_min(1e-12)
+
+    gx, gy = guided_filter(norm(x), wx, r, eps), guided_filter(norm(y), 1 - wx, r, eps)
+    den = gx + gy
+    w = torch.where(den.abs() > 1e-12, gx / torch.where(den.abs() > 1e-12, den, torch.ones_like(den)),
+                    torch.full_like(den, 0.5))
+    return w * x + (1 - w) * y
+
+
+def l1_attention(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Eqs. (7)-(8): 3x3 box-blurred channel l1-norm as activity, ratio weights."""
+    return l1_rule(x, y, window=1)
+
+
+def channel_attention(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Eqs. (14)-(16): per-channel weights from global pooling (mean |feature|), normalised over the two."""
+    ax, ay = x.abs().mean(dim=(-2, -1), keepdim=True), y.abs().mean(dim=(-2, -1), keepdim=True)
+    tot = ax + ay
+    wx = torch.where(tot > 0, ax / tot.clamp_min(1e-12), torch.full_like(tot, 0.5))
+    return wx * x + (1 - wx) * y
+
+
+SPATIAL = {"weighted": weighted_average, "l1_attention": l1_attention, "saliency": saliency_attention}
+
+
+def didfuse_fusion_layer(spatial: str = "saliency", cam: bool = True):
+    """Eq. (17): F = (SAM(x, y) + CAM(x, y)) / 2, or SAM alone without the channel attention module."""
+    if spatial not in SPATIAL:
+        raise ValueError(f"unknown spatial strategy {spatial!r}; valid: {', '.join(SPATIAL)}")
+    sam = SPATIAL[spatial]
+
+    def rule(x, y):
+        s = sam(x, y)
+        return (s + channel_attention(x, y)) / 2 if cam else s
+
+    return rule
+
+
+for _s in SPATIAL:
+    RULES[_s] = didfuse_fusion_layer(_s, cam=False)
+    RULES[f"{_s}+cam"] = didfuse_fusion_layer(_s, cam=True)

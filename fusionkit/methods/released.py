@@ -90,7 +90,9 @@ class DIDFuseIJCAI(_NetMethod):
     """DIDFuse with the released IJCAI 2020 weights (Zhao et al., IJCAI 2020, pp. 970-976).
 
     Options: ``rule`` = 'sum' (default of the released test code), 'average' or 'l1' (3x3 box
-    l1-norm weights), applied to all four encoder outputs; ``checkpoint`` = folder holding
+    l1-norm weights), or one of the extended paper's six fusion-layer strategies (Table III):
+    'weighted', 'l1_attention', 'saliency', each optionally '+cam' (fusionkit.fusion_rules);
+    applied to all four encoder outputs as in the released test code; ``checkpoint`` = folder holding
     Encoder_weight_IJCAI.pkl / Decoder_weight_IJCAI.pkl (default: manifest entry didfuse-ijcai);
     ``device``.
     """
@@ -100,8 +102,11 @@ class DIDFuseIJCAI(_NetMethod):
 
     def __init__(self, **options: Any):
         super().__init__(**options)
-        if self.options["rule"] not in ("sum", "average", "l1"):
-            raise ValueError(f"didfuse-ijcai: unknown rule {self.options['rule']!r}; valid: sum, average, l1")
+        from ..fusion_rules import RULES
+
+        valid = [r for r in RULES if r != "max"]
+        if self.options["rule"] not in valid:
+            raise ValueError(f"didfuse-ijcai: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
         self.rule = get_rule(self.options["rule"])
         self.model = DIDFuse()
         ck = self.options["checkpoint"]

@@ -1,0 +1,70 @@
+"""Feature-level fusion rules, including DIDFuse's fusion layer (eqs. (6)-(17)), by hand and by property."""
+import numpy as np
+import pytest
+import torch
+
+from fusionkit import fusion_rules as R
+
+
+def test_every_rule_but_sum_returns_identical_inputs():
+    x = torch.rand(2, 3, 20, 24, generator=torch.Generator().manual_seed(0))
+    for name, rule in R.RULES.items():
+        if name != "sum":
+            assert torch.allclose(rule(x, x), x, atol=1e-6), name
+    assert torch.equal(R.RULES["sum"](x, x), 2 * x)
+
+
+def test_channel_attention_by_hand():
+    # channel means of |.|: x = [1, 3], y = [3, 1] -> weights for x: [1/4, 3/4]
+    x = torch.stack([torch.full((4, 4), 1.0), torch.full((4, 4), 3.0)])[None]
+    y = torch.stack([torch.full((4, 4), 3.0), torch.full((4, 4), 1.0)])[None]
+    out = R.channel_attention(x, y)
+    assert torch.allclose(out[0, 0], torch.full((4, 4), 0.25 * 1 + 0.75 * 3))
+    assert torch.allclose(out[0, 1], torch.full((4, 4), 0.75 * 3 + 0.25 * 1))
+
+
+def test_histogram_saliency_by_hand():
+    # a channel with 12 pixels at level 0 and 4 at level 255: S(level 0) = 4*255, S(level 255) = 12*255
+    x = torch.zeros(1, 1, 4, 4)
+    x[0, 0, 0, :] = 1.0
+    s = R.histogram_saliency(x)
+    assert float(s[0, 0, 0, 0]) == 12 * 255 and float(s[0, 0, 3, 3]) == 4 * 255
+
+
+def test_guided_filter_matches_the_numpy_implementation():
+    from fusionkit.methods.classical.filters import guided_filter as gf_np
+
+    g = torch.Generator().manual_seed(2)
+    I, p = torch.rand(1, 1, 30, 40, generator=g, dtype=torch.float64), torch.rand(1, 1, 30, 40, generator=g, dtype=torch.float64)
+    ours = R.guided_filter(I, p, 3, 1e-2)[0, 0].numpy()
+    ref = gf_np(I[0, 0].numpy(), p[0, 0].numpy(), 3, 1e-2)
+    assert np.abs(ours - ref).max() < 1e-10
+
+
+def test_l1_and_weighted_by_hand():
+    x, y = torch.ones(1, 2, 5, 5), torch.zeros(1, 2, 5, 5)
+    assert torch.equal(R.l1_attention(x, y), x)  # all activity in x -> weight 1
+    assert torch.allclose(R.weighted_average(x, y), torch.full_like(x, 0.5))
+    # saliency: y is constant (no saliency), so x's weight is 1 before guided filtering
+    assert torch.allclose(R.didfuse_fusion_layer("weighted", cam=True)(x, y), torch.full_like(x, 0.75))
+
+
+def test_unknown_names_list_valid_ones():
+    with pytest.raises(ValueError, match="valid: weighted, l1_attention, saliency"):
+        R.didfuse_fusion_layer("softmax")
+    with pytest.raises(ValueError, match="valid: sum, average, max, l1"):
+        R.get_rule("median")
+
+
+def test_didfuse_with_the_extended_papers_fusion_layer(real_data):
+    from fusionkit import methods
+    from fusionkit.data import FusionDataset
+
+    it = FusionDataset("didfuse-tno", manifest=real_data, limit=1)[0]
+    a, b = (it[k][0].numpy()[200:264, 300:380].astype(np.float64) for k in ("a", "b"))
+    outs = {r: methods.get("didfuse-ijcai", rule=r).fuse(a, b) for r in ("saliency+cam", "l1_attention", "weighted")}
+    for r, f in outs.items():
+        assert f.shape == a.shape and 0 <= f.min() and f.max() <= 1, r
+    assert np.abs(outs["saliency+cam"] - outs["weighted"]).mean() > 1e-4
+    with pytest.raises(ValueError, match="valid: sum, average, l1, weighted"):
+        methods.get("didfuse-ijcai", rule="median")
