@@ -80,3 +80,18 @@ def test_didfuse_trains_on_real_data(tmp_path, real_data):
     hist = t.fit()
     assert hist[0]["steps"] == 2 and all(math.isfinite(v) for v in hist[0].values())
     assert set(hist[0]) >= {"total", "gap_base", "gap_detail", "recon_ir", "recon_vis", "grad_vis"}
+
+
+def test_didfuse_without_skip_connections():
+    """Table IV's 'no skip connections' ablation: conv6/conv7 take 64 channels and the model still trains."""
+    from fusionkit.nets import DIDFuse
+
+    m = DIDFuse(skip_connections=False)
+    assert m.decoder.cov6.cov6[0].in_channels == 64 and m.decoder.cov7.cov7[1].in_channels == 64
+    assert DIDFuse().decoder.cov6.cov6[0].in_channels == 128
+    x = torch.rand(2, 1, 32, 32)
+    out, feats = m(x, return_features=True)
+    assert out.shape == x.shape and len(feats) == 4
+    t = didfuse_training_loss("paper")(m, {"a": x, "b": torch.rand(2, 1, 32, 32)})
+    t["total"].backward()
+    assert m.decoder.cov7.cov7[1].weight.grad is not None

@@ -49,26 +49,31 @@ class DIDFuseEncoder(nn.Module):
 
 
 class DIDFuseDecoder(nn.Module):
-    def __init__(self, channels: int = 64):
+    """conv5-conv7; ``skip_connections=False`` is the paper's Table IV ablation (conv6/conv7 then see
+    only the previous layer: 64 input channels)."""
+
+    def __init__(self, channels: int = 64, skip_connections: bool = True):
         super().__init__()
         c = channels
+        k = 2 if skip_connections else 1
+        self.skip = skip_connections
         self.cov5 = _Named("cov5", _block(2 * c, c, nn.PReLU(), reflect=False))
-        self.cov6 = _Named("cov6", _block(2 * c, c, nn.PReLU(), reflect=False))
-        self.cov7 = _Named("cov7", _block(2 * c, 1, nn.Sigmoid(), reflect=True))
+        self.cov6 = _Named("cov6", _block(k * c, c, nn.PReLU(), reflect=False))
+        self.cov7 = _Named("cov7", _block(k * c, 1, nn.Sigmoid(), reflect=True))
 
     def forward(self, f1, f2, base, detail):
         o1 = self.cov5(torch.cat([base, detail], 1))
-        o2 = self.cov6(torch.cat([o1, f2], 1))
-        return self.cov7(torch.cat([o2, f1], 1))
+        o2 = self.cov6(torch.cat([o1, f2], 1) if self.skip else o1)
+        return self.cov7(torch.cat([o2, f1], 1) if self.skip else o2)
 
 
 class DIDFuse(nn.Module):
     """Auto-encoder: ``forward(x)`` reconstructs x; ``fuse(a, b, rule)`` fuses two images."""
 
-    def __init__(self, channels: int = 64):
+    def __init__(self, channels: int = 64, skip_connections: bool = True):
         super().__init__()
         self.encoder = DIDFuseEncoder(channels)
-        self.decoder = DIDFuseDecoder(channels)
+        self.decoder = DIDFuseDecoder(channels, skip_connections)
 
     def forward(self, x: torch.Tensor, return_features: bool = False):
         """Reconstruction of x; with ``return_features`` also (conv1, conv2, base, detail) features.
