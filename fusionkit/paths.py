@@ -50,6 +50,16 @@ def reports_dir() -> Path:
     return (root / "reports") if root else Path.cwd() / "reports"
 
 
+def runs_dir() -> Path:
+    """Where training runs (checkpoints, logs) live: $FUSIONKIT_RUNS_DIR, else <project>/runs.
+    Never committed; a finished run with the same configuration is reused instead of retrained."""
+    env = _env_path("FUSIONKIT_RUNS_DIR")
+    if env:
+        return env
+    root = project_root()
+    return (root / "runs") if root else Path.cwd() / "runs"
+
+
 def manifest_path() -> Path:
     env = _env_path("FUSIONKIT_MANIFEST")
     if env:

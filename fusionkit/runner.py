@@ -17,7 +17,7 @@ from .report import write_index
 
 
 PATH_VARS = ("FUSIONKIT_DATA_DIR", "FUSIONKIT_WEIGHTS_DIR", "FUSIONKIT_REPORTS_DIR",
-             "FUSIONKIT_MANIFEST", "FUSIONKIT_FIXTURES_DIR")
+             "FUSIONKIT_MANIFEST", "FUSIONKIT_FIXTURES_DIR", "FUSIONKIT_RUNS_DIR")
 
 
 class NotebookFailed(RuntimeError):

@@ -90,9 +90,11 @@ class Trainer:
             self.device = select_device(config.device)
         seed_everything(config.seed)
         self.model = model.to(self.device)
-        self.net = (nn.parallel.DistributedDataParallel(self.model, device_ids=[self.device.index]
-                                                        if self.device.type == "cuda" else None)
-                    if self.world > 1 else self.model)
+        # Models that leave parameters unused on purpose (ablations) say so with ``unused_parameters``.
+        self.net = (nn.parallel.DistributedDataParallel(
+            self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
+            find_unused_parameters=bool(getattr(self.model, "unused_parameters", False)))
+            if self.world > 1 else self.model)
         self.loss_fn, self.dataset = loss_fn, dataset
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = (optimizer_fn(params) if optimizer_fn else

@@ -18,12 +18,12 @@ from .classical.pyramids import LaplacianPyramid, RatioPyramid
 from .classical.simple import Average, Maximum
 from .classical.svd import MSVD
 from .classical.wavelets import DTCWT, DWT
-from .released import DIDFuseIJCAI, IFCNNMax, IFCNNMean, IFCNNSum
+from .released import DIDFuseIJCAI, DIDFuseTrained, IFCNNMax, IFCNNMean, IFCNNSum
 
 REGISTRY: dict[str, type[FusionMethod]] = {
     c.name: c for c in (Average, Maximum, LaplacianPyramid, RatioPyramid, DWT, DTCWT, MSVD, GFF, CBF, MGFF,
                         ADF, TIF, FPDE, GTF, HybridMSD, VSMWLS,
-                        IFCNNMax, IFCNNMean, IFCNNSum, DIDFuseIJCAI)
+                        IFCNNMax, IFCNNMean, IFCNNSum, DIDFuseIJCAI, DIDFuseTrained)
 }
 
 

@@ -94,11 +94,12 @@ class DIDFuseIJCAI(_NetMethod):
     'weighted', 'l1_attention', 'saliency', each optionally '+cam' (fusionkit.fusion_rules);
     applied to all four encoder outputs as in the released test code; ``checkpoint`` = folder holding
     Encoder_weight_IJCAI.pkl / Decoder_weight_IJCAI.pkl (default: manifest entry didfuse-ijcai);
-    ``device``.
+    ``device``; ``fast`` (default True): the optimised inference path
+    (:class:`fusionkit.nets.fast.FastDIDFuse`, same image to float rounding) with ``tile``-pixel tiles.
     """
 
     name, citation = "didfuse-ijcai", "Zhao, Xu, Zhang, Liu & Zhang, IJCAI 2020"
-    defaults = {"rule": "sum", "checkpoint": None, "device": None}
+    defaults = {"rule": "sum", "checkpoint": None, "device": None, "fast": True, "tile": 128}
 
     def __init__(self, **options: Any):
         super().__init__(**options)
@@ -114,7 +115,38 @@ class DIDFuseIJCAI(_NetMethod):
         load_into(self.model.decoder, checkpoint_path("didfuse-ijcai", "Decoder_weight_IJCAI.pkl", ck))
 
     def _forward(self, a, b):
-        return self.model.fuse(a, b, self.rule)
+        if not self.options["fast"]:
+            return self.model.fuse(a, b, self.rule)
+        from ..nets.fast import FastDIDFuse
+
+        if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
+            self._fast, self._fast_dev = FastDIDFuse(self.model, tile=self.options["tile"]), a.device
+        return self._fast.fuse(a, b, self.rule)
+
+
+class DIDFuseTrained(DIDFuseIJCAI):
+    """DIDFuse trained with fusionkit (``fusionkit.studies.didfuse.train_run``, any Table IV ablation).
+
+    Options: ``checkpoint`` = a run folder or its ``checkpoint.pt`` (required); ``rule`` (default
+    'saliency+cam', the extended paper's choice after Table III); ``device``, ``fast``, ``tile``.
+    """
+
+    name, citation = "didfuse", "Zhao et al., DIDFuse extended version (../shared/papers 002); trained here"
+    defaults = {"rule": "saliency+cam", "checkpoint": None, "device": None, "fast": True, "tile": 128}
+
+    def __init__(self, **options: Any):
+        FusionMethod.__init__(self, **options)
+        from ..fusion_rules import RULES
+        from ..studies.didfuse import load_run
+
+        valid = [r for r in RULES if r != "max"]
+        if self.options["rule"] not in valid:
+            raise ValueError(f"didfuse: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
+        if not self.options["checkpoint"]:
+            raise CheckpointError("didfuse: pass checkpoint=RUN_DIR (a folder under runs/didfuse/ written by "
+                                  "the training notebook or fusionkit.studies.didfuse.train_run)")
+        self.rule = get_rule(self.options["rule"])
+        self.model, self.spec = load_run(self.options["checkpoint"])
 
 
 class _IFCNNBase(_NetMethod):

@@ -32,9 +32,19 @@ class _Named(nn.Module):
         return getattr(self, self._name)(x)
 
 
+BRANCHES = ("both", "base", "detail")
+
+
 class DIDFuseEncoder(nn.Module):
-    def __init__(self, channels: int = 64):
+    """conv1-conv4. ``branches="base"`` drops the detail branch (conv4: Table IV ablations 2 and 4),
+    ``"detail"`` drops the base branch (conv3: ablation 1); the dropped output is all zeros, so the
+    decoder's weights for it never receive a gradient (the same as removing those input channels)."""
+
+    def __init__(self, channels: int = 64, branches: str = "both"):
         super().__init__()
+        if branches not in BRANCHES:
+            raise ValueError(f"unknown branches {branches!r}; valid: {', '.join(BRANCHES)}")
+        self.branches = branches
         c = channels
         self.cov1 = _Named("cov1", _block(1, c, nn.PReLU(), reflect=True))
         self.cov2 = _Named("cov2", _block(c, c, nn.PReLU(), reflect=False))
@@ -45,7 +55,9 @@ class DIDFuseEncoder(nn.Module):
         """x: (N, 1, H, W) in [0, 1] -> (conv1 features, conv2 features, base, detail)."""
         f1 = self.cov1(x)
         f2 = self.cov2(f1)
-        return f1, f2, self.cov3(f2), self.cov4(f2)
+        base = self.cov3(f2) if self.branches != "detail" else f2.new_zeros(f2.shape)
+        detail = self.cov4(f2) if self.branches != "base" else f2.new_zeros(f2.shape)
+        return f1, f2, base, detail
 
 
 class DIDFuseDecoder(nn.Module):
@@ -70,9 +82,10 @@ class DIDFuseDecoder(nn.Module):
 class DIDFuse(nn.Module):
     """Auto-encoder: ``forward(x)`` reconstructs x; ``fuse(a, b, rule)`` fuses two images."""
 
-    def __init__(self, channels: int = 64, skip_connections: bool = True):
+    def __init__(self, channels: int = 64, skip_connections: bool = True, branches: str = "both"):
         super().__init__()
-        self.encoder = DIDFuseEncoder(channels)
+        self.encoder = DIDFuseEncoder(channels, branches)
+        self.unused_parameters = branches != "both"  # tells DDP (fusionkit.train) to expect them
         self.decoder = DIDFuseDecoder(channels, skip_connections)
 
     def forward(self, x: torch.Tensor, return_features: bool = False):

@@ -1,0 +1,27 @@
+"""Numbers reported in the papers, transcribed into CSV files next to this module.
+
+Each file is named ``<paper>_table<N>.csv`` and holds one table in long form. Values are copied
+from the paper text in ``../shared/papers`` (DIDFuse: 002_ecde006f96d54dd5.txt, Tables III-V);
+they are the *reported* numbers, shown beside ours in every report and never recomputed.
+"""
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+SOURCES = {
+    "didfuse": "Zhao, Zhang, Xu, Sun, Zhang & Liu, 'When Image Decomposition Meets Deep Learning: A Novel "
+               "Infrared and Visible Image Fusion Method' (../shared/papers/002_ecde006f96d54dd5.txt)",
+}
+
+
+def load(paper: str, table: str | int) -> pd.DataFrame:
+    """The transcribed table, e.g. ``load("didfuse", 5)`` (Table V, long form)."""
+    name = f"{paper}_table{table}.csv"
+    path = resources.files(__name__).joinpath(name)
+    if not path.is_file():
+        have = sorted(p.name for p in resources.files(__name__).iterdir() if p.name.endswith(".csv"))
+        raise FileNotFoundError(f"no transcribed table {name}; available: {', '.join(have)}")
+    with path.open() as fh:
+        return pd.read_csv(fh, keep_default_na=False)

@@ -1,0 +1,1 @@
+"""Per-paper experiment code that the notebooks call (kept here so it is tested and reusable)."""
