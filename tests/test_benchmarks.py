@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,3 +38,16 @@ def test_median_time_counts_warmup_and_syncs():
     calls, syncs = [], []
     t = median_time(lambda: calls.append(1), 3, sync=lambda: syncs.append(1))
     assert len(calls) == 4 and len(syncs) == 4 and t >= 0
+
+
+def test_didfuse_benchmark(tmp_path, real_data):
+    r = _run("didfuse.py", "--sizes", "64x80", "--rules", "sum", "--tiles", "0", "32", "--repeats", "1",
+             "--train-crop", "32", "--train-batch", "2", "--train-steps", "1", reports=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    t = pd.read_csv(tmp_path / "benchmarks" / "didfuse.csv")
+    assert list(t.path) == ["eager", "fast, whole image", "fast, 32px tiles"]
+    assert (t["max |diff|"] < 1e-5).all() and (t["ms/pair"] > 0).all()
+    tr = pd.read_csv(tmp_path / "benchmarks" / "didfuse_training.csv")
+    assert tr.loc[0, "device"] == "cpu" and tr.loc[0, "pairs/s"] > 0
+    prov = json.loads((tmp_path / "benchmarks" / "provenance-didfuse.json").read_text())
+    assert prov["status"] == "ok" and "cddfuse-tno" in prov["data"]

@@ -141,8 +141,11 @@ class FastDIDFuse:
             Y0, Y1, X0, X1 = max(y0 - halo, 0), min(y1 + halo, h), max(x0 - halo, 0), min(x1 + halo, w)
             border = _sides(Y0, Y1, X0, X1, h, w)
             res = fn(*(t[..., Y0:Y1, X0:X1] for t in inputs), border)
+            # the result covers the region minus `halo` on interior sides; where the halo reached the
+            # image border it extends past the tile (exact values, computed with border padding): crop
+            oy, ox = (Y0 if border[2] else Y0 + halo), (X0 if border[0] else X0 + halo)
             for o, r in zip(outs, res if isinstance(res, list) else [res]):
-                o[..., y0:y1, x0:x1] = r
+                o[..., y0:y1, x0:x1] = r[..., y0 - oy:y1 - oy, x0 - ox:x1 - ox]
         return outs
 
     def encode(self, x: torch.Tensor) -> list[torch.Tensor]:

@@ -1,0 +1,96 @@
+"""The optimised DIDFuse inference path equals eager PyTorch (borders, tiles, rules, ablations)."""
+import numpy as np
+import pytest
+import torch
+
+from fusionkit.fusion_rules import get_rule
+from fusionkit.nets import DIDFuse
+from fusionkit.nets.fast import FastDIDFuse, fold_block
+
+RULES = ["sum", "average", "max", "weighted", "l1", "l1_attention", "saliency+cam", "weighted+cam"]
+
+
+def _random_model(seed: int = 0, **kw) -> DIDFuse:
+    """Random weights *and* random batch-norm statistics, so folding is really exercised."""
+    g = torch.Generator().manual_seed(seed)
+    m = DIDFuse(**kw)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.running_mean.copy_(torch.randn(mod.num_features, generator=g) * 0.3)
+                mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+                mod.weight.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+                mod.bias.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+            if isinstance(mod, torch.nn.PReLU):
+                mod.weight.fill_(0.1)
+    return m.eval()
+
+
+@pytest.fixture(scope="module")
+def images():
+    g = torch.Generator().manual_seed(1)
+    return torch.rand(1, 1, 37, 53, generator=g), torch.rand(1, 1, 37, 53, generator=g)
+
+
+def test_fold_block_equals_conv_bn_activation():
+    m = _random_model()
+    blk = m.encoder.cov2
+    x = torch.randn(2, 64, 9, 11)
+    lay = fold_block(blk)
+    y = lay.act(torch.nn.functional.conv2d(torch.nn.functional.pad(x, (1, 1, 1, 1)), lay.weight, lay.bias))
+    with torch.no_grad():
+        assert torch.allclose(y, blk(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("tile", [None, 16, 7])
+def test_reconstruction_matches_eager_including_borders(images, tile):
+    m = _random_model()
+    a, _ = images
+    with torch.no_grad():
+        ref = m(a)
+    out = FastDIDFuse(m, tile=tile)(a)
+    assert out.shape == ref.shape
+    assert (out - ref).abs().max().item() < 1e-5
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_fusion_matches_eager_for_every_rule(images, rule):
+    m = _random_model(2)
+    a, b = images
+    fn = get_rule(rule)
+    with torch.no_grad():
+        ref = m.fuse(a, b, fn)
+    out = FastDIDFuse(m, tile=16).fuse(a, b, fn)
+    assert (out - ref).abs().max().item() < 1e-5
+    # the border rows/columns are where tiling and padding could go wrong
+    assert (out[..., 0, :] - ref[..., 0, :]).abs().max().item() < 1e-5
+    assert (out[..., :, -1] - ref[..., :, -1]).abs().max().item() < 1e-5
+
+
+@pytest.mark.parametrize("kw", [{"skip_connections": False}, {"branches": "base"}, {"branches": "detail"}])
+def test_ablation_architectures_match_eager(images, kw):
+    m = _random_model(3, **kw)
+    a, b = images
+    fn = get_rule("sum")
+    with torch.no_grad():
+        ref = m.fuse(a, b, fn)
+    assert (FastDIDFuse(m, tile=16).fuse(a, b, fn) - ref).abs().max().item() < 1e-5
+
+
+def test_bad_input_is_rejected():
+    f = FastDIDFuse(_random_model(), tile=16)
+    with pytest.raises(ValueError, match=r"expected \(N, 1, H, W\)"):
+        f(torch.rand(1, 3, 8, 8))
+    with pytest.raises(ValueError, match="shapes differ"):
+        f.fuse(torch.rand(1, 1, 8, 8), torch.rand(1, 1, 8, 9), get_rule("sum"))
+
+
+def test_released_checkpoint_fast_equals_eager_on_a_tno_crop(real_data):
+    from fusionkit import methods
+    from fusionkit.data import FusionDataset
+
+    it = FusionDataset("didfuse-tno", manifest=real_data, limit=1)[0]
+    a, b = it["a"][0].numpy()[:90, :130], it["b"][0].numpy()[:90, :130]
+    fast = methods.get("didfuse-ijcai", tile=32).fuse(a, b)
+    eager = methods.get("didfuse-ijcai", fast=False).fuse(a, b)
+    assert np.abs(fast - eager).max() < 1e-5

@@ -1,0 +1,46 @@
+"""The transcribed DIDFuse tables: shape, and internal consistency that a typo would break."""
+import pytest
+
+from fusionkit import paper_tables
+
+METRICS = ["EN", "SD", "SF", "VIF", "AG", "SCD"]
+
+
+def test_table3_shape():
+    t = paper_tables.load("didfuse", 3)
+    assert len(t) == 2 * 6 * 6
+    assert sorted(t.dataset.unique()) == ["NIR-Street", "NIR-Urban"]
+    assert t.groupby(["dataset", "strategy"]).metric.apply(list).map(sorted).map(tuple).unique().tolist() == [
+        tuple(sorted(METRICS))]
+    assert (t["std"] > 0).all() and (t["mean"] > 0).all()
+
+
+def test_table4_ours_column_equals_table3_saliency_cam():
+    """The paper's Table IV 'Ours' is its Table III 'Sal-Att & CAM' mean (same model and rule)."""
+    t3 = paper_tables.load("didfuse", 3)
+    t4 = paper_tables.load("didfuse", 4)
+    assert len(t4) == 2 * 5 * 6
+    sal = t3[t3.strategy == "saliency+cam"].set_index(["dataset", "metric"])["mean"]
+    for _, r in t4.iterrows():
+        assert r.ours == pytest.approx(sal[(r.dataset, r.metric)])
+
+
+def test_table4_larger_value_counts_match_the_papers_overall_row():
+    t4 = paper_tables.load("didfuse", 4)
+    counts = [(int((g.ours > g.test).sum()), int((g.test > g.ours).sum())) for _, g in t4.groupby("experiment")]
+    assert counts == [(12, 0), (10, 2), (11, 1), (9, 3), (12, 0)]  # 'Overall # larger value' row
+
+
+def test_table5_shape_and_bold_marks_the_maximum():
+    t = paper_tables.load("didfuse", 5)
+    assert len(t) == 5 * 6 * 9
+    assert list(t.dataset.unique()) == ["TNO", "FLIR", "NIR-Country", "NIR-Forest", "NIR-Field"]
+    assert t.method.nunique() == 9 and "DIDFuse" in set(t.method)
+    for _, g in t.groupby(["dataset", "metric"]):
+        assert len(g) == 9
+        assert set(g[g["mark"] == "bold"]["value"]) == {g["value"].max()}
+
+
+def test_unknown_table_names_the_available_ones():
+    with pytest.raises(FileNotFoundError, match="didfuse_table3.csv"):
+        paper_tables.load("didfuse", 9)
