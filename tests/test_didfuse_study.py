@@ -101,3 +101,37 @@ def test_strategies_agree_with_single_rule_fusion(real_data):
         row = st[st.strategy == r].iloc[0]
         assert row.SD == pytest.approx(one.SD.iloc[0], rel=1e-9)
         assert list(kept) == [row.pair]
+
+
+def test_command_line_trains_the_runs_of_a_profile(real_data, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "fusionkit.studies.didfuse", "--profile", "smoke", "--ablations",
+                        "none", "no_skip"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    runs = sorted(p.name for p in (tmp_path / "didfuse").iterdir())
+    assert len(runs) == 2 and runs[0].startswith("no_skip-paper-seed0") and runs[1].startswith("none-paper-seed0")
+    assert all((tmp_path / "didfuse" / n / "checkpoint.pt").is_file() for n in runs)
+
+
+def test_torchrun_trains_an_ablation_with_unused_parameters(real_data, tmp_path):
+    """2 CPU processes (gloo): the no-base ablation leaves conv3 unused, which DDP must be told."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).parent / "torchrun"
+    if not torchrun.exists():
+        pytest.skip("torchrun not installed")
+    env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path), "FUSIONKIT_DEVICE": "cpu"}
+    r = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "fusionkit.studies.didfuse",
+                        "--profile", "smoke", "--ablations", "no_base"], capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    (run,) = list((tmp_path / "didfuse").iterdir())
+    model, spec = D.load_run(run)
+    assert spec["ablation"] == "no_base" and spec["batch_size"] == 4

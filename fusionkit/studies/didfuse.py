@@ -15,8 +15,10 @@ test set (see data_manifest.yaml).
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -144,8 +146,12 @@ def train_run(spec: RunSpec, runs_dir: str | Path | None = None, device: str | N
 
     out = Path(runs_dir or default_runs()) / "didfuse" / spec.key()
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "spec.json", json.dumps(asdict(spec), indent=2))
-    cfg = TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size, lr=spec.lr, lr_step=spec.lr_step,
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # under torchrun: the batch is split across ranks
+    if spec.batch_size % world:
+        raise ValueError(f"batch {spec.batch_size} cannot be split evenly over {world} processes")
+    if int(os.environ.get("RANK", "0")) == 0:
+        atomic_write_text(out / "spec.json", json.dumps(asdict(spec), indent=2))
+    cfg = TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size // world, lr=spec.lr, lr_step=spec.lr_step,
                       seed=spec.seed, device=device, amp=amp, out_dir=str(out),
                       max_steps_per_epoch=spec.max_steps_per_epoch, progress=progress,
                       extra={"didfuse": asdict(spec)})
@@ -156,8 +162,8 @@ def train_run(spec: RunSpec, runs_dir: str | Path | None = None, device: str | N
     t0 = time.perf_counter()
     history = trainer.fit()
     secs = time.perf_counter() - t0 if todo > 0 else 0.0
-    steps = sum(int(r["steps"]) for r in history[-todo:]) if todo > 0 else 0
-    pps = steps * spec.batch_size / secs if secs > 0 else None
+    steps = sum(int(r["steps"]) for r in history[-todo:]) if todo > 0 else 0  # summed over ranks
+    pps = steps * spec.batch_size / world / secs if secs > 0 else None
     return Run(spec, trainer.model.eval(), history, out, secs, pps)
 
 
@@ -413,3 +419,35 @@ def mark_best(table: pd.DataFrame, fmt: str = "{:.3f}") -> pd.DataFrame:
     from ..metrics.stats import best_in_column
 
     return best_in_column(table, {m: True for m in table.columns}, fmt)
+
+
+# ----------------------------------------------------------------------------- command line
+def main(argv: Sequence[str] | None = None) -> None:
+    """Train the runs a profile needs, outside the notebooks (e.g. on a multi-GPU machine)::
+
+        python -m fusionkit.studies.didfuse --profile paper [--ablations none no_skip ...] [--runs N]
+        torchrun --standalone --nproc_per_node 4 -m fusionkit.studies.didfuse --profile paper
+
+    The notebooks then find the finished runs in ``$FUSIONKIT_RUNS_DIR/didfuse`` and reuse them.
+    Under torchrun the paper's batch (24) is split across the processes.
+    """
+    from ..profiles import resolve
+
+    ap = argparse.ArgumentParser(prog="python -m fusionkit.studies.didfuse", description=main.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", default="smoke", choices=("smoke", "quick", "paper"))
+    ap.add_argument("--ablations", nargs="+", default=list(ABLATION_NAMES), choices=ABLATION_NAMES)
+    ap.add_argument("--runs", type=int, default=None, help="trainings per configuration (default: the profile's)")
+    ap.add_argument("--device", default=None)
+    args = ap.parse_args(argv)
+    p = resolve("didfuse", args.profile, device=args.device)
+    for abl in args.ablations:
+        n = args.runs or (max(p["runs"], p["repro_runs"]) if abl == "none" else p["ablation_runs"])
+        for i in range(n):
+            run = train_run(spec_from_params(p, abl, i), device=p["device"], progress=True)
+            if int(os.environ.get("RANK", "0")) == 0:
+                print(f"{abl} run {i}: {run.out_dir} (final loss {run.history[-1]['total']:.4g})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
