@@ -151,3 +151,14 @@ def test_cli_fuse_dataset(tmp_path, real_data):
     names = sorted(p.stem for p in tmp_path.glob("*.png"))
     assert names == sorted(p.name for p in real_data["ifcnn-medical"].pairs)
     assert "ms per pair" in r.stdout
+
+
+@pytest.mark.parametrize("name", ["lp", "rp"])
+@pytest.mark.parametrize("shape", [(61, 285), (97, 143), (64, 64)])
+def test_pyramids_handle_odd_sizes(name, shape):
+    """pyrdown floors odd sizes; EXPAND must still return the finer level's size (found on NIR-Country)."""
+    rng = np.random.default_rng(0)
+    a = rng.random(shape)
+    f = methods.get(name).fuse(a, a)
+    assert f.shape == shape
+    assert np.abs(f - a).max() < 1e-6  # fusing an image with itself gives the image back

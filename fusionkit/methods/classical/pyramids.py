@@ -24,8 +24,13 @@ def gaussian_pyramid(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
 
 
 def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """EXPAND x to the size of ``like``: pyrup doubles the size, so an odd-sized level (pyrdown
+    floors) is one pixel short; that last row/column is replicated, a surplus one cropped."""
     up = kornia.geometry.transform.pyrup(x, border_type="reflect")
-    return up[..., :like.shape[-2], :like.shape[-1]] if up.shape[-2:] != like.shape[-2:] else up
+    h, w = like.shape[-2:]
+    if up.shape[-2] < h or up.shape[-1] < w:
+        up = torch.nn.functional.pad(up, (0, max(0, w - up.shape[-1]), 0, max(0, h - up.shape[-2])), mode="replicate")
+    return up[..., :h, :w]
 
 
 def _levels(shape, wanted: int) -> int:
