@@ -46,7 +46,7 @@ def test_didfuse_benchmark(tmp_path, real_data):
     assert r.returncode == 0, r.stderr[-2000:]
     t = pd.read_csv(tmp_path / "benchmarks" / "didfuse.csv")
     assert list(t.path) == ["eager", "fast, whole image", "fast, 32px tiles"]
-    assert (t["max |diff|"] < 1e-5).all() and (t["ms/pair"] > 0).all()
+    assert (t["max abs diff"] < 1e-5).all() and (t["ms/pair"] > 0).all()
     tr = pd.read_csv(tmp_path / "benchmarks" / "didfuse_training.csv")
     assert tr.loc[0, "device"] == "cpu" and tr.loc[0, "pairs/s"] > 0
     prov = json.loads((tmp_path / "benchmarks" / "provenance-didfuse.json").read_text())
