@@ -103,16 +103,19 @@ class DIDFuseIJCAI(_NetMethod):
 
     def __init__(self, **options: Any):
         super().__init__(**options)
-        from ..fusion_rules import RULES
-
-        valid = [r for r in RULES if r != "max"]
-        if self.options["rule"] not in valid:
-            raise ValueError(f"didfuse-ijcai: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
-        self.rule = get_rule(self.options["rule"])
+        self.rule = self._rule()
         self.model = DIDFuse()
         ck = self.options["checkpoint"]
         load_into(self.model.encoder, checkpoint_path("didfuse-ijcai", "Encoder_weight_IJCAI.pkl", ck))
         load_into(self.model.decoder, checkpoint_path("didfuse-ijcai", "Decoder_weight_IJCAI.pkl", ck))
+
+    def _rule(self):
+        from ..fusion_rules import RULES
+
+        valid = [r for r in RULES if r != "max"]
+        if self.options["rule"] not in valid:
+            raise ValueError(f"{self.name}: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
+        return get_rule(self.options["rule"])
 
     def _forward(self, a, b):
         if not self.options["fast"]:
@@ -135,17 +138,13 @@ class DIDFuseTrained(DIDFuseIJCAI):
     defaults = {"rule": "saliency+cam", "checkpoint": None, "device": None, "fast": True, "tile": 128}
 
     def __init__(self, **options: Any):
-        FusionMethod.__init__(self, **options)
-        from ..fusion_rules import RULES
+        FusionMethod.__init__(self, **options)  # not DIDFuseIJCAI's: no released weights to load
         from ..studies.didfuse import load_run
 
-        valid = [r for r in RULES if r != "max"]
-        if self.options["rule"] not in valid:
-            raise ValueError(f"didfuse: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
+        self.rule = self._rule()
         if not self.options["checkpoint"]:
             raise CheckpointError("didfuse: pass checkpoint=RUN_DIR (a folder under runs/didfuse/ written by "
                                   "the training notebook or fusionkit.studies.didfuse.train_run)")
-        self.rule = get_rule(self.options["rule"])
         self.model, self.spec = load_run(self.options["checkpoint"])
 
 
