@@ -1,6 +1,6 @@
 # fusionkit: the two commands of the README.
 #   make reproduce [PROFILE=smoke|quick|paper] [PAPER=didfuse]   -> reports/
-#   make test                                                      -> pytest + nbval
+#   make test                                                      -> ruff + pytest + nbval
 # Both create/update the virtual environment .venv first (pinned requirements.txt).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -30,7 +30,7 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	FUSIONKIT_REPORTS_DIR="$${FUSIONKIT_REPORTS_DIR:-$$(mktemp -d)}" \
 	  FUSIONKIT_RUNS_DIR="$${FUSIONKIT_RUNS_DIR:-$$(mktemp -d)}" MPLBACKEND=Agg \
-	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	  $(VENV)/bin/ruff check . && $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet jupyterlab

@@ -1,11 +1,18 @@
 """Write study reports: tables (CSV + Markdown), figures (PNG), provenance, the index.
 
-Layout::
+Layout (one folder per profile; ``smoke`` output is git-ignored)::
 
-    reports/index.md                 every study, its profile, date and commit (regenerated)
-    reports/<study>/provenance.json  where the numbers came from
-    reports/<study>/<table>.csv|.md  tables; .md starts with the provenance summary
-    reports/<study>/<figure>.png     figures
+    reports/index.md                                every study, best profile first (regenerated)
+    reports/<profile>/<study>/provenance-<nb>.json  where the numbers came from, and the status:
+                                                    running / ok / failed: cell N: <error>
+    reports/<profile>/<study>/<table>.csv|.md       tables; .md starts with the provenance summary
+    reports/<profile>/<study>/<figure>.png          figures
+    reports/benchmarks/                             timings (profile "benchmark")
+    reports/smoke/index.md                          the smoke runs' own index (not committed)
+
+A notebook calls ``report = Report.start(study, cfg, notebook=...)`` (provenance written at once
+with status ``running``) and ``report.finish()`` at its end (``ok``); the runner marks a notebook
+that fails ``failed: cell N: <error>`` (:func:`mark_failed`). Scripts use the ``with`` form.
 
 Every write is atomic (temporary file + rename), so an interrupted run never leaves a
 half-written report in place of a good one.
@@ -14,16 +21,16 @@ from __future__ import annotations
 
 import json
 import platform
-import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from . import __version__, paths
-from .utils import atomic_path, atomic_write_text
+from .utils import atomic_path, atomic_write_text, git_state
 
 REPRO_NOTE = {
     "smoke": "smoke profile: a test of the code path on a few pairs/steps. NOT a reproduction.",
@@ -35,21 +42,6 @@ REPRO_NOTE = {
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def git_state(root: Path | None = None) -> dict[str, Any]:
-    """Commit hash and dirty flag of the checkout (changes under reports/ are not counted)."""
-    root = root or paths.project_root()
-    if root is None:
-        return {"commit": None, "dirty": None}
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--", ".", ":(exclude)reports"],
-                                cwd=root, capture_output=True, text=True, check=True).stdout
-        return {"commit": commit, "dirty": bool(status.strip())}
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
 
 
 def device_info(device: Any = None) -> dict[str, Any]:
@@ -118,33 +110,85 @@ def compare_with_paper(ours: pd.DataFrame, paper: pd.DataFrame, ours_label: str 
     return out
 
 
-class Study:
-    """One study's report folder. Use as a context manager around the run::
+PROFILE_ORDER = ("paper", "quick", "smoke")  # best first
+FOLDER_PROFILES = ("smoke", "quick", "paper")  # these get reports/<profile>/<study>/
 
-        with Study("data", cfg, datasets=["didfuse-tno"]) as st:
-            st.table("datasets", df)
-            st.figure("samples", fig)
+
+def study_dir(root: str | Path, profile: str, study: str) -> Path:
+    """``root/<profile>/<study>`` for the three profiles, ``root/<study>`` otherwise (benchmarks)."""
+    root = Path(root)
+    return root / profile / study if profile in FOLDER_PROFILES else root / study
+
+
+def index_root(root: str | Path, profile: str) -> Path:
+    """Where the index a report updates lives: ``root`` (committed profiles) or ``root/smoke``."""
+    return Path(root) / "smoke" if profile == "smoke" else Path(root)
+
+
+@dataclass
+class Table:
+    """A table a study function returns: the frame, its caption, and whether its index is data."""
+
+    df: pd.DataFrame
+    caption: str = ""
+    index: bool = True
+
+    def _repr_html_(self) -> str:  # shown inline when a notebook cell ends with it
+        return self.df._repr_html_()
+
+
+def _params(cfg: Any) -> dict[str, Any]:
+    if is_dataclass(cfg):
+        return asdict(cfg)
+    return dict(cfg)
+
+
+class Report:
+    """One notebook's (or script's) outputs in ``reports/<profile>/<study>/``.
+
+    Notebooks::
+
+        report = Report.start("didfuse", cfg, notebook="13_didfuse_comparison.ipynb", datasets=DATASETS)
+        report.table("table5_tno", df, "caption")      # CSV + Markdown, atomically
+        report.figure("fig5_qualitative", fig)           # PNG
+        report.finish()
+
+    Scripts and benchmarks: ``with Report("benchmarks", {"profile": "benchmark", ...}) as r: ...``.
+    ``cfg`` is a study config dataclass or a dict; either must carry ``profile``.
     """
 
-    def __init__(self, name: str, params: dict[str, Any], datasets: Iterable[str] = (),
+    def __init__(self, name: str, params: Any, datasets: Iterable[str] = (),
                  root: str | Path | None = None, notebook: str | None = None,
                  device: Any = None, title: str | None = None, key: str | None = None):
-        if "profile" not in params:
-            raise ValueError("params must contain 'profile' (use fusionkit.profiles.resolve)")
-        self.name, self.params = name, dict(params)
+        self.params = _params(params)
+        if "profile" not in self.params:
+            raise ValueError("params must contain 'profile' (a study config, or a dict with 'profile')")
+        self.name = name
         self.profile = self.params["profile"]
         self.seed = self.params.get("seed")
         self.datasets = list(datasets)
         self.root = Path(root) if root else paths.reports_dir()
-        self.dir = self.root / name
+        self.dir = study_dir(self.root, self.profile, name)
         self.notebook, self.device, self.title = notebook, device, title or name
         self.outputs: list[str] = []
-        self.key = key  # several runs sharing one folder each keep provenance-<key>.json
+        self.key = key or (Path(notebook).stem if notebook else None)
         self.started = _now()
         self.git = git_state()
+        self._data: dict[str, Any] | None = None
+        self.status = "new"
 
-    def __enter__(self) -> "Study":
+    @classmethod
+    def start(cls, name: str, params: Any, **kw: Any) -> "Report":
+        """Create the report and write its provenance with status ``running`` at once, so a run that
+        dies halfway never leaves new tables beside an old ``ok``."""
+        rep = cls(name, params, **kw)
+        rep._write("running")
+        return rep
+
+    def __enter__(self) -> "Report":
         self.dir.mkdir(parents=True, exist_ok=True)
+        if self.status == "new":
+            self._write("running")
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -160,65 +204,121 @@ class Study:
                      f"{self.started}_  \n_{REPRO_NOTE.get(self.profile, '')}_\n")
         return "\n".join(lines) + "\n"
 
-    def table(self, name: str, df: pd.DataFrame, caption: str | None = None,
-              float_fmt: str = ".4g", index: bool = True) -> Path:
-        """Write ``<name>.csv`` and ``<name>.md`` (with a provenance line) atomically."""
+    def table(self, name: str, df: pd.DataFrame | Table, caption: str | None = None,
+              float_fmt: str = ".4g", index: bool | None = None) -> Path:
+        """Write ``<name>.csv`` and ``<name>.md`` (with a provenance line) atomically.
+        ``index=False`` leaves a meaningless 0..n index out of both files."""
+        if isinstance(df, Table):
+            caption = caption if caption is not None else df.caption
+            index = df.index if index is None else index
+            df = df.df
+        index = True if index is None else index
         self.dir.mkdir(parents=True, exist_ok=True)
         csv = self.dir / f"{name}.csv"
         atomic_write_text(csv, df.to_csv(index=index))
-        md_df = df if index else df.reset_index(drop=True)
-        atomic_write_text(self.dir / f"{name}.md", self._header(caption) + to_markdown(md_df, float_fmt) + "\n")
+        md = df.to_markdown(floatfmt=float_fmt, index=index)
+        atomic_write_text(self.dir / f"{name}.md", self._header(caption) + md + "\n")
         self.outputs += [f"{name}.csv", f"{name}.md"]
         return csv
 
-    def figure(self, name: str, fig: Any, dpi: int = 110) -> Path:
-        """Save a matplotlib figure as ``<name>.png`` atomically."""
+    def tables(self, tables: Mapping[str, Table | pd.DataFrame]) -> None:
+        """Write every table of a study function's result."""
+        for name, t in tables.items():
+            self.table(name, t)
+
+    def figure(self, name: str, fig: Any, dpi: int = 110) -> None:
+        """Save a matplotlib figure as ``<name>.png`` atomically (``<dir>/<name>.png``). Returns
+        nothing, so a notebook cell ending with it shows the figure itself, inline, and no path."""
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self.dir / f"{name}.png"
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
         self.outputs.append(f"{name}.png")
-        return target
+
+    @property
+    def provenance_path(self) -> Path:
+        return self.dir / (f"provenance-{self.key}.json" if self.key else "provenance.json")
 
     def provenance(self, status: str = "running") -> dict[str, Any]:
+        if self._data is None:
+            self._data = dataset_checksums(self.datasets, verify=True)
         return {
             "study": self.name, "key": self.key, "title": self.title, "status": status, "profile": self.profile,
             "note": REPRO_NOTE.get(self.profile), "seed": self.seed, "params": self.params,
             "notebook": self.notebook, "git": self.git, **device_info(self.device),
             "python": sys.version.split()[0], "fusionkit": __version__,
-            "data": dataset_checksums(self.datasets, verify=True),
-            "started": self.started, "finished": _now() if status != "running" else None,
+            "data": self._data, "started": self.started, "finished": _now() if status != "running" else None,
             "outputs": sorted(set(self.outputs)),
         }
 
-    def finish(self, status: str = "ok") -> Path:
+    def _write(self, status: str) -> Path:
         self.dir.mkdir(parents=True, exist_ok=True)
-        target = self.dir / (f"provenance-{self.key}.json" if self.key else "provenance.json")
-        atomic_write_text(target, json.dumps(self.provenance(status), indent=2, default=str) + "\n")
-        write_index(self.root)
-        return target
+        atomic_write_text(self.provenance_path, json.dumps(self.provenance(status), indent=2, default=str) + "\n")
+        self.status = status
+        write_index(index_root(self.root, self.profile))
+        return self.provenance_path
+
+    def finish(self, status: str = "ok") -> Path:
+        """Write the final provenance (``ok`` unless told otherwise) and regenerate the index."""
+        return self._write(status)
+
+
+Study = Report  # the name scripts and benchmarks used before
+
+
+def mark_failed(root: str | Path, profile: str, study: str, notebook: str, message: str) -> Path:
+    """Record that ``notebook`` failed (``status: failed: <message>``), keeping what its provenance
+    already says; used by the runner when a notebook stops with an error."""
+    d = study_dir(root, profile, study)
+    target = d / f"provenance-{Path(notebook).stem}.json"
+    try:
+        prov = json.loads(target.read_text())
+    except (OSError, json.JSONDecodeError):
+        prov = {"study": study, "key": Path(notebook).stem, "title": study, "profile": profile,
+                "notebook": Path(notebook).name, "git": git_state(), "started": _now(), "outputs": []}
+    prov.update(status=f"failed: {message}", finished=_now())
+    atomic_write_text(target, json.dumps(prov, indent=2, default=str) + "\n")
+    write_index(index_root(root, profile))
+    return target
 
 
 def write_index(root: str | Path | None = None) -> Path:
-    """Regenerate ``reports/index.md`` from every ``<study>/provenance.json`` under ``root``."""
+    """Regenerate ``<root>/index.md``: every study with its best available profile first
+    (paper > quick > smoke), then benchmarks. ``root/smoke`` gets its own index of smoke runs."""
     root = Path(root) if root else paths.reports_dir()
-    rows = []
-    for prov in sorted(root.glob("*/provenance*.json")):
+    smoke = root.name == "smoke"
+    found = sorted(root.glob("*/provenance*.json")) + ([] if smoke else sorted(root.glob("*/*/provenance*.json")))
+    entries = []
+    for prov in found:
+        rel = prov.parent.relative_to(root).as_posix()
+        if not smoke and rel.split("/")[0] == "smoke":
+            continue
         try:
             p = json.loads(prov.read_text())
         except (OSError, json.JSONDecodeError) as exc:
-            rows.append(f"| {prov.parent.name} | ? | ? | ? | ? | unreadable provenance ({exc}) |")
-            continue
+            p = {"study": rel, "status": f"unreadable provenance ({exc})"}
+        entries.append((rel, prov, p))
+
+    def order(e):
+        p = e[2]
+        prof = p.get("profile")
+        rank = PROFILE_ORDER.index(prof) if prof in PROFILE_ORDER else len(PROFILE_ORDER)
+        return (prof not in PROFILE_ORDER, p.get("study") or "", rank, p.get("key") or "")
+
+    rows = []
+    for rel, prov, p in sorted(entries, key=order):
         commit = ((p.get("git") or {}).get("commit") or "?")[:12]
-        outs = ", ".join(f"[{o}]({prov.parent.name}/{o})" for o in p.get("outputs", []) if o.endswith((".md", ".png")))
-        label = p.get("study") + (f" ({prov.stem.split('-', 1)[1]})" if "-" in prov.stem else "")
-        rows.append(f"| [{label}]({prov.parent.name}/) | **{p.get('profile')}** | "
+        outs = ", ".join(f"[{o}]({rel}/{o})" for o in p.get("outputs", []) if o.endswith((".md", ".png")))
+        label = (p.get("study") or rel) + (f" ({p['key']})" if p.get("key") else "")
+        rows.append(f"| [{label}]({rel}/) | **{p.get('profile')}** | "
                     f"{(p.get('finished') or p.get('started') or '?')[:19]} | `{commit}` | "
                     f"{p.get('device_name', '?')} | {p.get('status')} | {outs} |")
     text = ("# fusionkit reports\n\n<!-- regenerated by fusionkit.report.write_index; do not edit -->\n\n"
-            "Each study folder holds its tables (CSV + Markdown), figures (PNG), the executed notebook "
-            "and `provenance.json`. Only `paper`-profile results are reproductions; `smoke` and `quick` "
-            "results test the code path and show trends.\n\n"
+            "One folder per profile (`paper/`, `quick/`; `smoke/` is never committed), one sub-folder per "
+            "study with its tables (CSV + Markdown), figures (PNG), executed notebooks and provenance. "
+            "Each study is listed with its best available profile first. Only `paper`-profile results "
+            "are reproductions; `quick` results show how far a CPU-sized run gets, `smoke` tests the code "
+            "path.\n\n"
             "| study | profile | finished (UTC) | commit | device | status | outputs |\n"
             "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
     return atomic_write_text(root / "index.md", text)

@@ -43,13 +43,17 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def spec_for(notebook: str | Path) -> NotebookSpec:
-    p = Path(notebook)
-    for nb in NOTEBOOKS:
-        if nb.notebook == p.name:
-            return nb
-    study = re.sub(r"^\d+_", "", p.stem)
-    return NotebookSpec(study, p.name, study, study)
+def study_for(notebook: str | Path):
+    """The :class:`fusionkit.studies.StudyInfo` a notebook belongs to; a notebook outside the
+    catalogue (a user's own) gets a study named after it (``07_demo.ipynb`` -> ``demo``) and no
+    config check."""
+    from .studies import StudyInfo, study_of
+
+    try:
+        return study_of(Path(notebook).name)
+    except ValueError:
+        stem = re.sub(r"^\d+_", "", Path(notebook).stem)
+        return StudyInfo(stem, "", (Path(notebook).name,), stem)
 
 
 def notebook_parameters(path: Path) -> dict[str, Any]:
@@ -58,28 +62,38 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
     return pm.inspect_notebook(str(path))
 
 
-def run_notebook(notebook: str | Path, profile: str = "smoke", params: dict[str, Any] | None = None,
-                 reports_root: str | Path | None = None, progress: bool = True,
-                 timeout: int | None = None) -> Path:
-    """Run one notebook with papermill; the executed copy goes to ``reports/<study>/<name>.ipynb``."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+def resolve_notebook(notebook: str | Path) -> Path:
     path = Path(notebook)
     if not path.exists() and (notebooks_dir() / path.name).exists():
         path = notebooks_dir() / path.name
     if not path.exists():
         raise FileNotFoundError(f"notebook not found: {notebook}")
-    params = dict(params or {})
+    return path
+
+
+def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[str, Any] | None = None,
+                 reports_root: str | Path | None = None, progress: bool = True,
+                 timeout: int | None = None) -> Path:
+    """Run one notebook with papermill (parameters ``profile`` and ``overrides``, checked against the
+    study's config first); the executed copy goes to ``reports/<profile>/<study>/<name>.ipynb``.
+    A failing notebook's provenance is marked ``failed: cell N: <error>``."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from .report import mark_failed, study_dir
+
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    path = resolve_notebook(notebook)
+    overrides = dict(overrides or {})
     declared = notebook_parameters(path)
-    unknown = [k for k in params if k not in declared]
-    if unknown:
-        raise ValueError(f"{path.name}: unknown parameter(s) {unknown}; valid: {', '.join(declared)}")
-    spec = spec_for(path)
+    if "overrides" not in declared:
+        raise ValueError(f"{path.name}: its parameters cell must declare `profile` and `overrides`")
+    study = study_for(path)
+    if study.module:  # unknown names / wrong types: an error before anything runs
+        study.load().config(profile, **overrides)
     root = Path(reports_root) if reports_root else paths.reports_dir()
-    out = root / spec.study / path.name
+    out = study_dir(root, profile, study.name) / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
     saved = {k: os.environ.get(k) for k in PATH_VARS}
     # the kernel inherits the environment but runs in notebooks/: make every path absolute
@@ -88,11 +102,15 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", params: dict[str,
             os.environ[k] = str(Path(os.environ[k]).expanduser().resolve())
     os.environ["FUSIONKIT_REPORTS_DIR"] = str(root.resolve())
     try:
-        pm.execute_notebook(str(path), str(out), parameters={"profile": profile, **params},
+        pm.execute_notebook(str(path), str(out), parameters={"profile": profile, "overrides": overrides},
                             cwd=str(path.parent), progress_bar=progress, kernel_name="python3",
                             execution_timeout=timeout)
     except PapermillExecutionError as exc:
+        mark_failed(root, profile, study.name, path.name, f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}")
         raise NotebookFailed(path, out, exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}") from None
+    except Exception as exc:  # kernel died, timeout, ...
+        mark_failed(root, profile, study.name, path.name, f"{type(exc).__name__}: {exc}")
+        raise
     finally:
         for k, v in saved.items():
             if v is None:

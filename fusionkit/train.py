@@ -217,9 +217,6 @@ class Trainer:
 
 def plot_losses(history: list[dict[str, float]]):
     """Loss curves (one line per term) of a training history."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 
 @contextmanager
@@ -93,3 +94,20 @@ def median_time(fn, repeats: int, sync=None) -> float:
         sync()
         ts.append(time.perf_counter() - t)
     return statistics.median(ts)
+
+
+def git_state(root: Path | None = None) -> dict[str, Any]:
+    """Commit hash and dirty flag of the checkout (changes under reports/ are not counted)."""
+    from . import paths
+
+    root = root or paths.project_root()
+    if root is None:
+        return {"commit": None, "dirty": None}
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--", ".", ":(exclude)reports"],
+                                cwd=root, capture_output=True, text=True, check=True).stdout
+        return {"commit": commit, "dirty": bool(status.strip())}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}

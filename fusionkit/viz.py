@@ -1,7 +1,11 @@
-"""Figure helpers shared by the study notebooks (matplotlib, no display required)."""
+"""Figures shared by the studies: image grids, zoomed qualitative grids, per-training plots,
+feature-map grids. Each returns a matplotlib Figure (pyplot, so a notebook shows it inline; the
+package never picks a backend)."""
 from __future__ import annotations
 
 from typing import Sequence
+
+import pandas as pd
 
 import numpy as np
 
@@ -23,9 +27,6 @@ def _to_hwc(t) -> np.ndarray:
 def image_grid(rows: Sequence[Sequence], titles: Sequence[Sequence[str]] | None = None,
                row_labels: Sequence[str] | None = None, cell: float = 2.6):
     """A grid of images (tensors C x H x W or arrays), grey shown with a grey colour map."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     nr, nc = len(rows), max(len(r) for r in rows)
@@ -77,3 +78,83 @@ def sample_pairs_figure(manifest, samples_per_task: int = 1, seed: int = 0,
             labels.append(f"{task}\n{name}/{item['name']}")
             drawn.append((task, name, item["name"]))
     return image_grid(rows, titles, labels), drawn
+
+
+def feature_map_grid(panels: Sequence[tuple[str, object]], cell: float = 2.5):
+    """One row of (title, 2-D map) panels, each on its own grey scale (e.g. DIDFuse Fig. 4)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(cell * len(panels), cell * 1.1), squeeze=False)
+    for ax, (title, img) in zip(axes[0], panels):
+        ax.imshow(_to_hwc(img), cmap="gray")
+        ax.set_title(title, fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def zoom_grid(columns: Sequence[dict[str, np.ndarray]], rows: Sequence[str], box: float = 0.22):
+    """Qualitative comparison: one column per pair, one row per image (sources then methods); two
+    boxes per column (orange: centre, blue: lower left) drawn on every image and enlarged as insets.
+
+    ``columns[j][row]`` is a 2-D array on [0, 255] (or [0, 1]); boxes are ``box`` x the image size."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    nr, nc = len(rows), len(columns)
+    fig, axes = plt.subplots(nr, nc, figsize=(2.8 * nc, 2.3 * nr), squeeze=False)
+    for j, col in enumerate(columns):
+        h, w = np.asarray(next(iter(col.values()))).shape[:2]
+        bh, bw = max(int(h * box), 8), max(int(w * box), 8)
+        boxes = [((h - bh) // 2, (w - bw) // 2, "tab:orange"), (h - bh - 2, 2, "tab:blue")]
+        for i, r in enumerate(rows):
+            ax = axes[i][j]
+            ax.axis("off")
+            img = np.asarray(col[r], dtype=float)
+            img = img / 255.0 if img.max() > 1.5 else img
+            ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+            for k, (y, x, c) in enumerate(boxes):
+                ax.add_patch(Rectangle((x, y), bw, bh, fill=False, ec=c, lw=1))
+                ins = ax.inset_axes([0.62, 0.0, 0.38, 0.38] if k == 0 else [0.62, 0.62, 0.38, 0.38])
+                ins.imshow(img[y:y + bh, x:x + bw], cmap="gray", vmin=0, vmax=1)
+                ins.set_xticks([])
+                ins.set_yticks([])
+                for s in ins.spines.values():
+                    s.set_edgecolor(c)
+            if j == 0:
+                ax.text(-0.04, 0.5, r, transform=ax.transAxes, rotation=90, ha="right", va="center", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def per_training_figure(per_run: pd.DataFrame, reference: pd.DataFrame, metrics: Sequence[str],
+                        label: str = "ours"):
+    """Value of each metric over independent trainings (black), per dataset (rows) and metric
+    (columns), against the best (red dashed) and second-best (blue dotted) compared method
+    (e.g. DIDFuse Fig. 6). ``per_run``: columns dataset, run, metrics; ``reference``: index
+    (dataset, method), columns metrics (higher is better)."""
+    import matplotlib.pyplot as plt
+
+    sets = list(dict.fromkeys(per_run["dataset"]))
+    fig, axes = plt.subplots(len(sets), len(metrics), figsize=(2.6 * len(metrics), 2.1 * len(sets)), squeeze=False)
+    for i, ds in enumerate(sets):
+        sub = per_run[per_run["dataset"] == ds].sort_values("run")
+        for j, m in enumerate(metrics):
+            ax = axes[i][j]
+            x = np.arange(1, len(sub) + 1)
+            ax.plot(x, sub[m].to_numpy(), "k-o", ms=3, label=label)
+            if ds in reference.index.get_level_values(0):
+                vals = reference.loc[ds][m].sort_values(ascending=False)
+                if len(vals) > 0:
+                    ax.axhline(vals.iloc[0], color="red", ls="--", lw=1, label=f"best: {vals.index[0]}")
+                if len(vals) > 1:
+                    ax.axhline(vals.iloc[1], color="blue", ls=":", lw=1, label=f"2nd: {vals.index[1]}")
+            ax.set_xticks(x)
+            ax.tick_params(labelsize=7)
+            if i == 0:
+                ax.set_title(m, fontsize=9)
+            if j == 0:
+                ax.set_ylabel(ds, fontsize=9)
+            ax.legend(fontsize=5, loc="best")
+    fig.tight_layout()
+    return fig

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fusionkit.report import Study, compare_with_paper, write_index
+from fusionkit.report import Report, Table, compare_with_paper, mark_failed
 from fusionkit.utils import atomic_path, atomic_write_text
 
 
@@ -31,48 +31,72 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
-def test_study_writes_tables_figure_provenance_and_index(tmp_path, real_data):
-    import matplotlib
-
-    matplotlib.use("Agg")
+def test_report_writes_tables_figure_provenance_and_index(tmp_path, real_data):
     import matplotlib.pyplot as plt
 
-    params = {"profile": "smoke", "seed": 3, "pairs": 2}
-    with Study("demo", params, datasets=["didfuse-tno"], root=tmp_path, notebook="x.ipynb") as st:
-        st.table("scores", pd.DataFrame({"EN": [1.5]}, index=["m"]), caption="Scores")
-        fig, ax = plt.subplots()
-        ax.plot([0, 1])
-        st.figure("curve", fig)
-    d = tmp_path / "demo"
+    params = {"profile": "quick", "seed": 3, "pairs": 2}
+    rep = Report.start("demo", params, datasets=["didfuse-tno"], root=tmp_path, notebook="x.ipynb")
+    d = tmp_path / "quick" / "demo"
+    running = json.loads((d / "provenance-x.json").read_text())
+    assert running["status"] == "running" and running["finished"] is None
+    assert "| running |" in (tmp_path / "index.md").read_text()
+    rep.table("scores", pd.DataFrame({"EN": [1.5]}, index=["m"]), caption="Scores")
+    rep.tables({"flat": Table(pd.DataFrame({"EN": [2.5]}), "Flat", index=False)})
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    assert rep.figure("curve", fig) is None  # a notebook cell ending with it shows the figure, no path
+    plt.close(fig)
+    rep.finish()
     assert (d / "scores.csv").read_text().startswith(",EN")
+    assert (d / "flat.csv").read_text().startswith("EN\n") and "| 0 " not in (d / "flat.md").read_text()
     md = (d / "scores.md").read_text()
-    assert "profile **smoke**" in md and "NOT a reproduction" in md and "| m " in md
+    assert "profile **quick**" in md and "NOT a reproduction" in md and "| m " in md
     assert (d / "curve.png").read_bytes()[:4] == b"\x89PNG"
-    prov = json.loads((d / "provenance.json").read_text())
+    prov = json.loads((d / "provenance-x.json").read_text())
     for key in ("git", "profile", "params", "device_name", "torch", "seed", "data", "started", "finished"):
         assert key in prov
     assert prov["params"] == params and prov["seed"] == 3 and prov["status"] == "ok"
     assert prov["data"]["didfuse-tno"]["verified"] is True
     assert len(prov["data"]["didfuse-tno"]["manifest_sha256"]) == 64
+    assert sorted(prov["outputs"]) == ["curve.png", "flat.csv", "flat.md", "scores.csv", "scores.md"]
     idx = (tmp_path / "index.md").read_text()
-    assert "[demo](demo/)" in idx and "**smoke**" in idx
+    assert "[demo (x)](quick/demo/)" in idx and "**quick**" in idx and "| ok |" in idx
 
 
-def test_failed_study_is_marked(tmp_path):
+def test_config_dataclass_is_recorded(tmp_path):
+    from fusionkit.studies import data
+
+    cfg = data.config("paper", samples_per_task=1)
+    rep = Report.start("data", cfg, root=tmp_path, notebook="00_data.ipynb")
+    prov = json.loads(rep.provenance_path.read_text())
+    assert prov["params"]["samples_per_task"] == 1 and prov["profile"] == "paper"
+    assert rep.dir == tmp_path / "paper" / "data"
+
+
+def test_failed_script_and_failed_notebook_are_marked(tmp_path):
     with pytest.raises(ZeroDivisionError):
-        with Study("boom", {"profile": "quick"}, root=tmp_path):
+        with Report("boom", {"profile": "quick"}, root=tmp_path):
             1 / 0
-    prov = json.loads((tmp_path / "boom" / "provenance.json").read_text())
+    prov = json.loads((tmp_path / "quick" / "boom" / "provenance.json").read_text())
     assert prov["status"].startswith("failed: ZeroDivisionError")
+    Report.start("nb", {"profile": "paper"}, root=tmp_path, notebook="12_nb.ipynb")
+    mark_failed(tmp_path, "paper", "nb", "12_nb.ipynb", "cell 4: KeyError: 'x'")
+    prov = json.loads((tmp_path / "paper" / "nb" / "provenance-12_nb.json").read_text())
+    assert prov["status"] == "failed: cell 4: KeyError: 'x'" and prov["profile"] == "paper"
+    assert "failed: cell 4" in (tmp_path / "index.md").read_text()
 
 
-def test_index_lists_every_study(tmp_path):
-    for name, prof in [("a", "smoke"), ("b", "paper")]:
-        Study(name, {"profile": prof}, root=tmp_path).finish()
-    text = write_index(tmp_path).read_text()
-    assert "[a](a/) | **smoke**" in text and "[b](b/) | **paper**" in text
+def test_index_best_profile_first_and_smoke_kept_apart(tmp_path):
+    for name, prof in [("a", "quick"), ("a", "paper"), ("b", "quick"), ("benchmarks", "benchmark")]:
+        Report(name, {"profile": prof}, root=tmp_path).finish()
+    Report("a", {"profile": "smoke"}, root=tmp_path).finish()
+    text = (tmp_path / "index.md").read_text()
+    assert text.index("[a](paper/a/)") < text.index("[a](quick/a/)") < text.index("[b](quick/b/)")
+    assert text.index("[b](quick/b/)") < text.index("[benchmarks](benchmarks/)")
+    assert "smoke" not in text.split("| --- |")[-1]  # no smoke row in the committed index
+    assert "[a](a/) | **smoke**" in (tmp_path / "smoke" / "index.md").read_text()
 
 
-def test_study_requires_profile(tmp_path):
+def test_report_requires_profile(tmp_path):
     with pytest.raises(ValueError, match="profile"):
-        Study("x", {"seed": 1}, root=tmp_path)
+        Report("x", {"seed": 1}, root=tmp_path)

@@ -18,7 +18,8 @@ from .classical.pyramids import LaplacianPyramid, RatioPyramid
 from .classical.simple import Average, Maximum
 from .classical.svd import MSVD
 from .classical.wavelets import DTCWT, DWT
-from .released import DIDFuseIJCAI, DIDFuseTrained, IFCNNMax, IFCNNMean, IFCNNSum
+from .released import DIDFuseIJCAI, IFCNNMax, IFCNNMean, IFCNNSum
+from .trained import DIDFuseTrained
 
 REGISTRY: dict[str, type[FusionMethod]] = {
     c.name: c for c in (Average, Maximum, LaplacianPyramid, RatioPyramid, DWT, DTCWT, MSVD, GFF, CBF, MGFF,

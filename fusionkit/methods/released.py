@@ -86,7 +86,31 @@ class _NetMethod(FusionMethod):
         return out.clamp(0, 1).cpu()
 
 
-class DIDFuseIJCAI(_NetMethod):
+class DIDFuseMethod(_NetMethod):
+    """Shared by the released and the trained DIDFuse methods: the fusion rule option and the
+    (fast or eager) forward pass; subclasses set ``self.model``."""
+
+    model: nn.Module
+
+    def _rule(self):
+        from ..fusion_rules import RULES
+
+        valid = [r for r in RULES if r != "max"]
+        if self.options["rule"] not in valid:
+            raise ValueError(f"{self.name}: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
+        return get_rule(self.options["rule"])
+
+    def _forward(self, a, b):
+        if not self.options["fast"]:
+            return self.model.fuse(a, b, self.rule)
+        from ..nets.fast import FastDIDFuse
+
+        if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
+            self._fast, self._fast_dev = FastDIDFuse(self.model, tile=self.options["tile"]), a.device
+        return self._fast.fuse(a, b, self.rule)
+
+
+class DIDFuseIJCAI(DIDFuseMethod):
     """DIDFuse with the released IJCAI 2020 weights (Zhao et al., IJCAI 2020, pp. 970-976).
 
     Options: ``rule`` = 'sum' (default of the released test code), 'average' or 'l1' (3x3 box
@@ -108,44 +132,6 @@ class DIDFuseIJCAI(_NetMethod):
         ck = self.options["checkpoint"]
         load_into(self.model.encoder, checkpoint_path("didfuse-ijcai", "Encoder_weight_IJCAI.pkl", ck))
         load_into(self.model.decoder, checkpoint_path("didfuse-ijcai", "Decoder_weight_IJCAI.pkl", ck))
-
-    def _rule(self):
-        from ..fusion_rules import RULES
-
-        valid = [r for r in RULES if r != "max"]
-        if self.options["rule"] not in valid:
-            raise ValueError(f"{self.name}: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
-        return get_rule(self.options["rule"])
-
-    def _forward(self, a, b):
-        if not self.options["fast"]:
-            return self.model.fuse(a, b, self.rule)
-        from ..nets.fast import FastDIDFuse
-
-        if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
-            self._fast, self._fast_dev = FastDIDFuse(self.model, tile=self.options["tile"]), a.device
-        return self._fast.fuse(a, b, self.rule)
-
-
-class DIDFuseTrained(DIDFuseIJCAI):
-    """DIDFuse trained with fusionkit (``fusionkit.studies.didfuse.train_run``, any Table IV ablation).
-
-    Options: ``checkpoint`` = a run folder or its ``checkpoint.pt`` (required); ``rule`` (default
-    'saliency+cam', the extended paper's choice after Table III); ``device``, ``fast``, ``tile``.
-    """
-
-    name, citation = "didfuse", "Zhao et al., DIDFuse extended version (../shared/papers 002); trained here"
-    defaults = {"rule": "saliency+cam", "checkpoint": None, "device": None, "fast": True, "tile": 128}
-
-    def __init__(self, **options: Any):
-        FusionMethod.__init__(self, **options)  # not DIDFuseIJCAI's: no released weights to load
-        from ..studies.didfuse import load_run
-
-        self.rule = self._rule()
-        if not self.options["checkpoint"]:
-            raise CheckpointError("didfuse: pass checkpoint=RUN_DIR (a folder under runs/didfuse/ written by "
-                                  "the training notebook or fusionkit.studies.didfuse.train_run)")
-        self.model, self.spec = load_run(self.options["checkpoint"])
 
 
 class _IFCNNBase(_NetMethod):

@@ -1,0 +1,124 @@
+"""Score fusers over datasets x metrics into one tidy frame, and the aggregations papers report.
+
+* :func:`score`: ``{label: fuse(a, b)}`` over ``{label: (dataset, split)}`` -> one row per
+  (dataset, method, pair) with a column per metric; fused images are quantised to the 8-bit levels
+  they are saved with before scoring.
+* :func:`mean_std_over_runs`: mean ± std over independent trainings (e.g. DIDFuse Table III).
+* :func:`larger_value_counts`: "overall # larger value" (e.g. DIDFuse Table IV).
+* :func:`mark_best`: best **bold**, second _underlined_ per column, each metric's own direction.
+* :func:`paired_tests`: paired t-test of every method against a reference method, per metric.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .data.datasets import FusionDataset
+
+Fuser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (N,1,H,W) x2 in [0,1] -> (N,1,H,W)
+
+
+def quantize(f: torch.Tensor) -> np.ndarray:
+    """A fused image in [0, 1] as the 8-bit grey levels it is saved with (metrics use these)."""
+    return np.round(f.detach().double().clamp(0, 1).cpu().numpy() * 255.0)
+
+
+def pair_metrics(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, metrics: Sequence[str]) -> dict[str, float]:
+    """Metrics of one (H, W) fused image in [0, 1] and its sources, all scored on [0, 255]."""
+    from .metrics import evaluate
+
+    return evaluate(quantize(fused), a.double().numpy() * 255.0, b.double().numpy() * 255.0, list(metrics))
+
+
+def method_fuser(method: Any) -> Fuser:
+    """``fuse(a, b)`` for anything with ``fuse_batch`` (every :mod:`fusionkit.methods` method)."""
+    return lambda a, b: method.fuse_batch(a, b)
+
+
+def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple[str, str | None]], metrics: Sequence[str],
+          limit: int | None = None, keep: int = 0, progress: bool = True) -> tuple[pd.DataFrame, dict]:
+    """Every fuser on every pair of every dataset.
+
+    Returns the tidy per-pair frame (columns ``dataset``, ``method``, ``pair``, then one per metric)
+    and ``kept[(dataset, method)][pair]``: the first ``keep`` fused images per dataset (8-bit levels),
+    for qualitative figures. ``limit`` caps the pairs per dataset (None: all)."""
+    from tqdm.auto import tqdm
+
+    sets = {label: FusionDataset(name, split, mode="gray", limit=limit) for label, (name, split) in datasets.items()}
+    total = sum(len(ds) for ds in sets.values()) * len(fusers)
+    rows, kept = [], {}
+    with tqdm(total=total, desc="scoring", unit="pair", disable=not progress, leave=False) as bar:
+        for label, ds in sets.items():
+            for i in range(len(ds)):
+                it = ds[i]
+                for method, fuse in fusers.items():
+                    bar.set_postfix_str(f"{label}/{it['name']} {method}")
+                    f = fuse(it["a"][None], it["b"][None])[0, 0]
+                    rows.append({"dataset": label, "method": method, "pair": it["name"],
+                                 **pair_metrics(f, it["a"][0], it["b"][0], metrics)})
+                    if i < keep:
+                        kept.setdefault((label, method), {})[it["name"]] = quantize(f)
+                    bar.update()
+    return pd.DataFrame(rows), kept
+
+
+def mean_std_over_runs(per_pair: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """Per run: the dataset mean of each metric; then mean and std (ddof=1; 0 for one run) over runs.
+
+    ``per_pair`` needs a ``run`` column. Columns of the result: ``("mean", m)``, ``("std", m)``,
+    ``("runs", "")``."""
+    per_run = per_pair.groupby(list(by) + ["run"], sort=False)[list(metrics)].mean()
+    g = per_run.groupby(level=list(range(len(by))), sort=False)
+    mean, std = g.mean(), g.std(ddof=1).fillna(0.0)
+    out = pd.concat({"mean": mean, "std": std}, axis=1)
+    out[("runs", "")] = g.size()
+    return out
+
+
+def pm(mean: pd.DataFrame, std: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """'mean ± std' strings, cell by cell."""
+    return mean.apply(lambda c: [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(c, std[c.name])])
+
+
+def larger_value_counts(ours: pd.Series, test: pd.Series, higher_is_better: Sequence[bool] | None = None
+                        ) -> tuple[int, int]:
+    """How many metrics each side wins ("overall # larger value"); ties count for neither.
+    ``higher_is_better`` per metric (default: all higher-is-better, as in DIDFuse Table IV)."""
+    o, t = np.asarray(ours, float), np.asarray(test, float)
+    hib = np.ones(len(o), bool) if higher_is_better is None else np.asarray(higher_is_better, bool)
+    o_wins = np.where(hib, o > t, o < t)
+    t_wins = np.where(hib, t > o, t < o)
+    return int(o_wins.sum()), int(t_wins.sum())
+
+
+def mark_best(table: pd.DataFrame, fmt: str = "{:.3f}") -> pd.DataFrame:
+    """Rows = methods, columns = metrics: best **bold**, second _underlined_ (each metric's direction
+    from the metric registry)."""
+    from .metrics.stats import best_in_column
+
+    return best_in_column(table, None, fmt)
+
+
+def paired_tests(per_pair: pd.DataFrame, reference: str, metrics: Sequence[str],
+                 by: str = "dataset") -> pd.DataFrame:
+    """Paired t-test (scipy ``ttest_rel``, two-sided) of ``reference`` against every other method on
+    the same pairs, per ``by`` group and metric: mean difference (reference − other), t, p, n."""
+    from .metrics.stats import paired_ttest
+
+    rows = []
+    for group, sub in per_pair.groupby(by, sort=False):
+        wide = sub.pivot_table(index="pair", columns="method", values=list(metrics), aggfunc="mean")
+        for other in sub["method"].unique():
+            if other == reference:
+                continue
+            for m in metrics:
+                both = wide[m][[reference, other]].dropna()
+                if len(both) < 2:
+                    continue
+                r = paired_ttest(both[reference], both[other])
+                rows.append({by: group, "method": other, "metric": m, "mean_diff": r["mean_diff"],
+                             "t": r["t"], "p": r["p"], "n": r["n"]})
+    return pd.DataFrame(rows, columns=[by, "method", "metric", "mean_diff", "t", "p", "n"])

@@ -1,0 +1,199 @@
+"""Training runs: a frozen spec with a stable content key, a run cache, and the model zoo.
+
+A study subclasses :class:`RunSpec` (adding its own fields) and says how to build the network
+(``net``), its loss and its training data. :func:`train_cached` then
+
+1. takes the weights from the model zoo (``zoo/<study>/<key>.pt``) when an entry has this key,
+2. else reuses a finished run in ``$FUSIONKIT_RUNS_DIR/<study>/<key>/``,
+3. else resumes an interrupted one from its last checkpoint, or trains from scratch,
+
+so the notebooks never retrain what exists. The key is a readable label plus a hash of every
+field, so a changed field never reuses a run. :func:`load_run` turns a run folder or trainer
+checkpoint back into its network (via :func:`fusionkit.nets.build`), which is how a trained run
+becomes a fusion method.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from torch import nn
+from torch.utils.data import Dataset
+
+from . import zoo
+from .checkpoints import CheckpointError, load_weights
+from .utils import atomic_write_text
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Base of a study's training spec (every field JSON-serialisable; defaults = the paper's).
+
+    Subclasses set ``study`` and implement :meth:`net`, :meth:`loss` and :meth:`dataset`."""
+
+    study: ClassVar[str] = ""
+    seed: int = 0
+    epochs: int = 1
+    batch_size: int = 8
+    lr: float = 1e-3
+    lr_step: int | None = None
+    lr_gamma: float = 0.1
+    max_steps_per_epoch: int | None = None
+    bf16: bool = True  # bf16 autocast on CPU (fusionkit.train); no effect on CUDA
+
+    def label(self) -> str:
+        """Readable prefix of the key (subclasses add their distinguishing fields)."""
+        return f"seed{self.seed}"
+
+    def key(self) -> str:
+        """``<label>-<hash of every field>``: a changed field never reuses a run."""
+        h = hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()[:10]
+        return f"{self.label()}-{h}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"study": self.study, **asdict(self)}
+
+    # -- what a study provides
+    def net(self) -> tuple[str, dict[str, Any]]:  # pragma: no cover - abstract
+        """(name in fusionkit.nets, keyword arguments)."""
+        raise NotImplementedError
+
+    def loss(self) -> Callable:  # pragma: no cover - abstract
+        """``loss_fn(model, batch) -> dict`` for :class:`fusionkit.train.Trainer`."""
+        raise NotImplementedError
+
+    def dataset(self) -> Dataset:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def build(self) -> nn.Module:
+        from .nets import build
+
+        name, kw = self.net()
+        return build(name, **kw)
+
+
+@dataclass
+class Run:
+    """A trained model and where it came from (``source``: 'zoo', 'cache' or 'trained')."""
+
+    spec: RunSpec
+    model: nn.Module
+    history: list[dict[str, float]]
+    source: str
+    path: Path
+    train_seconds: float = 0.0  # this process's training time (0 unless trained now)
+    pairs_per_second: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class LazyDataset(Dataset):
+    """A dataset built only when an item is first needed (a cached run never reads its data)."""
+
+    def __init__(self, factory: Callable[[], Dataset], length: int):
+        self.factory, self.length, self._ds = factory, length, None
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int):
+        if self._ds is None:
+            self._ds = self.factory()
+        return self._ds[i]
+
+
+def run_dir(spec: RunSpec, runs_dir: str | Path | None = None) -> Path:
+    from .paths import runs_dir as default_runs
+
+    return Path(runs_dir or default_runs()) / spec.study / spec.key()
+
+
+def _record(spec: RunSpec) -> dict[str, Any]:
+    name, kw = spec.net()
+    return {"net": name, "net_kwargs": kw, "spec": spec.as_dict(), "key": spec.key()}
+
+
+def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str | None = None,
+                 progress: bool = False, use_zoo: bool = True, zoo_root: str | Path | None = None) -> Run:
+    """The trained model of ``spec``: from the zoo, the run cache, a resumed or a new training."""
+    from .train import Trainer, TrainConfig
+
+    if use_zoo:
+        entry = zoo.find(spec.study, key=spec.key(), root=zoo_root)
+        if entry is not None:
+            return Run(spec, entry.build(), list(entry.meta.get("history", [])), "zoo", entry.weights,
+                       meta=entry.meta)
+    out = run_dir(spec, runs_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # under torchrun the batch is split across ranks
+    if spec.batch_size % world:
+        raise ValueError(f"batch {spec.batch_size} cannot be split evenly over {world} processes")
+    if int(os.environ.get("RANK", "0")) == 0:
+        atomic_write_text(out / "run.json", json.dumps(_record(spec), indent=2))
+    cfg = TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size // world, lr=spec.lr, lr_step=spec.lr_step,
+                      lr_gamma=spec.lr_gamma, seed=spec.seed, device=device, out_dir=str(out),
+                      max_steps_per_epoch=spec.max_steps_per_epoch, progress=progress,
+                      extra={"run": _record(spec)}, **_precision(spec))
+    trainer = Trainer(spec.build(), spec.loss(), spec.dataset(), cfg)
+    todo = spec.epochs - trainer.start_epoch
+    t0 = time.perf_counter()
+    history = trainer.fit()
+    secs = time.perf_counter() - t0 if todo > 0 else 0.0
+    steps = sum(int(r["steps"]) for r in history[-todo:]) if todo > 0 else 0
+    pps = steps * spec.batch_size / world / secs if secs > 0 else None
+    prior = sum(float(r.get("seconds", 0.0)) for r in history)
+    return Run(spec, trainer.model.eval(), history, "trained" if todo > 0 else "cache", out, secs, pps,
+               meta={"device": str(trainer.device), "train_seconds_total": prior or secs})
+
+
+def _precision(spec: RunSpec) -> dict[str, Any]:
+    """TrainConfig's bf16 flag when the trainer has one (older trainers: nothing)."""
+    from dataclasses import fields
+
+    from .train import TrainConfig
+
+    return {"bf16": spec.bf16} if any(f.name == "bf16" for f in fields(TrainConfig)) else {}
+
+
+def load_run(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
+    """Network and record (``net``, ``net_kwargs``, ``spec``) of a run folder, a trainer checkpoint
+    (``checkpoint.pt``) or a zoo weight file (``zoo/<study>/<key>.pt``)."""
+    from .nets import build
+
+    p = Path(path)
+    if p.suffix == ".json":
+        p = p.with_suffix(".pt")
+    if p.is_dir():
+        p = p / "checkpoint.pt"
+    if not p.is_file():
+        raise FileNotFoundError(f"no trained run at {path} (expected a run folder with checkpoint.pt, a "
+                                f"checkpoint.pt or a zoo .pt file)")
+    side = p.with_suffix(".json")
+    if p.name != "checkpoint.pt" and side.is_file():  # zoo entry
+        entry = zoo.ZooEntry(p.parent.name, "", p.stem, p, json.loads(side.read_text()))
+        return zoo.load_model(entry), entry.meta
+    st = load_weights(p, "a fusionkit trainer checkpoint (runs/<study>/<key>/checkpoint.pt)")
+    rec = (st.get("config", {}).get("extra") or {}).get("run") if isinstance(st, dict) else None
+    if rec is None:
+        raise CheckpointError(f"{p} is not a fusionkit training checkpoint (no run record in its config); "
+                              f"released weights load through fusionkit.methods instead")
+    model = build(rec["net"], **rec.get("net_kwargs", {}))
+    model.load_state_dict(st["model"])
+    return model.eval(), rec
+
+
+def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Path | None = None,
+           extra: dict[str, Any] | None = None) -> zoo.ZooEntry:
+    """Keep ``run``'s weights in the zoo as ``<study>/<name>`` with a sidecar (spec, profile, commit,
+    training time, device, loss history)."""
+    from .utils import git_state
+
+    final = {k: v for k, v in (run.history[-1] if run.history else {}).items() if k not in ("epoch", "lr", "steps")}
+    meta = {**_record(run.spec), "profile": profile, "git": git_state(), "device": run.meta.get("device"),
+            "train_seconds": run.meta.get("train_seconds_total", run.train_seconds), "final_losses": final,
+            "history": run.history, **(extra or {})}
+    return zoo.save(run.model, run.spec.study, run.spec.key(), name, meta, fp16=fp16, root=root)

@@ -1,0 +1,73 @@
+"""fusionkit.studies.didfuse: strategies scoring, the command line, torchrun, tables at smoke size."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from fusionkit import evaluation as E
+from fusionkit import runs
+from fusionkit.studies import didfuse as D
+
+
+def test_strategies_agree_with_single_rule_fusion(real_data):
+    torch.manual_seed(0)
+    model = D.DIDFuseRun().build().eval()
+    cfg = D.config("smoke")
+    st = D.score_strategies(model, "roadscene", "val", cfg, limit=1)
+    assert list(st.strategy) == list(D.STRATEGIES)
+    for r in ("weighted", "l1_attention+cam"):
+        one, kept = E.score({r: D.fuser(model, r, cfg)}, {"v": ("roadscene", "val")}, D.METRICS, limit=1, keep=1,
+                            progress=False)
+        row = st[st.strategy == r].iloc[0]
+        assert row.SD == pytest.approx(one.SD.iloc[0], rel=1e-9)
+        assert list(kept[("v", r)]) == [row.pair]
+
+
+def test_table4_counts_and_paper_row(real_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
+    t = D.table4(D.config("smoke"))
+    t4 = t["table4"].df
+    assert list(t4.index) == list(D.METRICS) + ["Overall # larger value"]
+    # every count pair adds up to at most 6 metrics; the paper's are the published 12/0, 10/2, ...
+    for c in t4.columns[::2]:
+        o, s = int(t4.loc["Overall # larger value", c]), int(t4.loc["Overall # larger value", c.replace("Ours", "Test")])
+        assert o + s <= len(D.METRICS)
+    assert list(t["table4_vs_paper"].df["paper: full / ablation wins"]) == ["12/0", "10/2", "11/1", "9/3", "12/0"]
+
+
+def test_command_line_trains_the_runs_of_a_profile(real_data, tmp_path):
+    env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path), "FUSIONKIT_ZOO_DIR": str(tmp_path / "zoo")}
+    r = subprocess.run([sys.executable, "-m", "fusionkit.studies.didfuse", "--profile", "smoke", "--ablations",
+                        "none", "no_skip"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = sorted(p.name for p in (tmp_path / "didfuse").iterdir())
+    assert len(names) == 2 and names[0].startswith("no_skip-paper-seed0") and names[1].startswith("none-paper-seed0")
+    assert all((tmp_path / "didfuse" / n / "checkpoint.pt").is_file() for n in names)
+
+
+def test_torchrun_trains_an_ablation_with_unused_parameters(real_data, tmp_path):
+    """2 CPU processes (gloo): the no-base ablation leaves conv3 unused, which DDP must be told."""
+    torchrun = Path(sys.executable).parent / "torchrun"
+    if not torchrun.exists():
+        pytest.skip("torchrun not installed")
+    env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path), "FUSIONKIT_DEVICE": "cpu",
+           "FUSIONKIT_ZOO_DIR": str(tmp_path / "zoo")}
+    r = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "fusionkit.studies.didfuse",
+                        "--profile", "smoke", "--ablations", "no_base"], capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    (run,) = list((tmp_path / "didfuse").iterdir())
+    model, rec = runs.load_run(run)
+    assert rec["spec"]["ablation"] == "no_base" and rec["spec"]["batch_size"] == 4
+    assert rec["net_kwargs"]["branches"] == "detail"
+
+
+def test_paper_transcriptions_used_by_the_tables():
+    from fusionkit import paper_tables
+
+    assert set(paper_tables.load("didfuse", 3).strategy) == set(D.STRATEGIES)
+    rep5 = paper_tables.load("didfuse", 5)
+    assert {"TNO", "FLIR", "NIR-Country"} <= set(rep5.dataset) and "DIDFuse" in set(rep5.method)

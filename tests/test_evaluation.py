@@ -1,0 +1,68 @@
+"""fusionkit.evaluation: tidy scoring, aggregations (hand cases), paired tests."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from fusionkit import evaluation as E
+
+
+def test_mean_std_over_runs_hand_case():
+    # run 0: pairs 1, 3 -> mean 2;  run 1: pairs 5, 7 -> mean 6;  mean 4, std (ddof 1) = sqrt(8)
+    df = pd.DataFrame({"strategy": ["s"] * 4, "run": [0, 0, 1, 1], "EN": [1.0, 3.0, 5.0, 7.0]})
+    out = E.mean_std_over_runs(df, ["strategy"], metrics=["EN"])
+    assert out.loc["s", ("mean", "EN")] == pytest.approx(4.0)
+    assert out.loc["s", ("std", "EN")] == pytest.approx(np.sqrt(8.0))
+    assert out.loc["s", ("runs", "")] == 2
+    one = E.mean_std_over_runs(df[df.run == 0], ["strategy"], metrics=["EN"])
+    assert one.loc["s", ("std", "EN")] == 0.0
+    assert E.pm(out["mean"], out["std"], 2).loc["s", "EN"] == "4.00 ± 2.83"
+
+
+def test_larger_value_counts_ignores_ties_and_follows_direction():
+    ours, test = pd.Series([1.0, 2.0, 3.0, 4.0]), pd.Series([0.5, 2.0, 3.5, 1.0])
+    assert E.larger_value_counts(ours, test) == (2, 1)
+    # last metric lower-is-better: 4 vs 1 is now a loss for ours
+    assert E.larger_value_counts(ours, test, [True, True, True, False]) == (1, 2)
+
+
+def test_quantize_and_pair_metrics_follow_the_saved_8bit_image():
+    f = torch.tensor([[0.0, 0.5], [1.0, 0.2]])
+    assert E.quantize(f).tolist() == [[0.0, 128.0], [255.0, 51.0]]
+    g = torch.rand(16, 16, generator=torch.Generator().manual_seed(0))
+    sd = E.pair_metrics(g, g, g, ["SD"])["SD"]
+    assert sd == pytest.approx(np.std(E.quantize(g)), rel=1e-6)
+
+
+def test_paired_tests_against_scipy_by_hand():
+    from scipy import stats
+
+    rows = []
+    ref, oth = [5.0, 6.0, 7.5, 8.0], [4.0, 6.5, 6.0, 7.0]
+    for i, (x, y) in enumerate(zip(ref, oth)):
+        rows += [{"dataset": "T", "method": "ours", "pair": str(i), "EN": x},
+                 {"dataset": "T", "method": "avg", "pair": str(i), "EN": y}]
+    t = E.paired_tests(pd.DataFrame(rows), "ours", ["EN"])
+    assert len(t) == 1 and t.iloc[0].method == "avg"
+    assert t.iloc[0].mean_diff == pytest.approx(np.mean(np.subtract(ref, oth)))
+    assert t.iloc[0].p == pytest.approx(stats.ttest_rel(ref, oth).pvalue)
+
+
+def test_mark_best_uses_each_metrics_direction():
+    t = pd.DataFrame({"EN": [7.0, 6.0, 5.0], "RMSE": [3.0, 1.0, 2.0]}, index=["a", "b", "c"])
+    m = E.mark_best(t, "{:.1f}")
+    assert m.loc["a", "EN"] == "**7.0**" and m.loc["b", "EN"] == "_6.0_"
+    assert m.loc["b", "RMSE"] == "**1.0**" and m.loc["c", "RMSE"] == "_2.0_"
+
+
+def test_score_is_tidy_and_keeps_images(real_data):
+    from fusionkit import methods
+
+    fusers = {"avg": E.method_fuser(methods.get("avg")), "max": E.method_fuser(methods.get("max"))}
+    df, kept = E.score(fusers, {"TNO": ("didfuse-tno", "test")}, ["EN", "SD"], limit=2, keep=1, progress=False)
+    assert list(df.columns) == ["dataset", "method", "pair", "EN", "SD"]
+    assert len(df) == 4 and set(df.method) == {"avg", "max"}
+    assert set(kept) == {("TNO", "avg"), ("TNO", "max")} and len(kept[("TNO", "avg")]) == 1
+    img = next(iter(kept[("TNO", "max")].values()))
+    row = df[(df.method == "max")].iloc[0]
+    assert row.SD == pytest.approx(float(np.std(img)), rel=1e-9)
