@@ -94,19 +94,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from .data import DataUnavailable
     from .runner import reproduce
 
     try:
-        results = reproduce(args.paper, args.profile, args.keep_going, _params(args.param), args.reports)
-    except ValueError as exc:
+        results = reproduce(args.paper, args.profile, args.keep_going, _params(args.param), args.reports,
+                            base_url=args.base_url, fetch=not args.no_fetch)
+    except (ValueError, DataUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for r in results:
-        print(f"{'ok    ' if r.ok else 'FAILED'} {r.spec.notebook:<28} {r.seconds:7.1f} s  {r.output or ''}")
+        print(f"{'ok    ' if r.ok else 'FAILED'} {r.notebook:<28} {r.seconds:7.1f} s  {r.output or ''}")
     failed = [r for r in results if not r.ok]
     if failed:
-        print(f"{len(failed)} notebook(s) failed: {', '.join(r.spec.notebook for r in failed)}",
-              file=sys.stderr)
+        print(f"{len(failed)} notebook(s) failed: {', '.join(r.notebook for r in failed)}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -205,7 +206,7 @@ def _cmd_fuse(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .profiles import PROFILES
+    from .studies.config import PROFILES
 
     p = argparse.ArgumentParser(prog="fusionkit", description=__doc__)
     p.add_argument("--version", action="version", version=f"fusionkit {__version__}")
@@ -251,14 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("notebook")
     r.add_argument("--profile", choices=PROFILES, default="smoke")
     r.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                   help="override a notebook parameter (value parsed as YAML)")
+                   help="override a field of the study's config (value parsed as YAML), e.g. -p epochs 3")
     r.add_argument("--reports", help="reports folder (default: ./reports)")
     r.set_defaults(func=_cmd_run)
 
     rp = sub.add_parser("reproduce", help="run every (or some) study notebook in order")
     rp.add_argument("--paper", action="append", help="only this paper's notebooks (repeatable)")
     rp.add_argument("--profile", choices=PROFILES, default="smoke")
-    rp.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"))
+    rp.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                    help="override a config field in every study that has it (YAML value)")
+    rp.add_argument("--base-url", help="download missing data from a mirror laid out like the data folder")
+    rp.add_argument("--no-fetch", action="store_true", help="never download: stop if data are missing")
     rp.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
     rp.add_argument("--reports", help="reports folder (default: ./reports)")
     rp.set_defaults(func=_cmd_reproduce)

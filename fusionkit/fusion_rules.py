@@ -1,25 +1,60 @@
-"""Feature-level fusion rules as pure functions on (N, C, H, W) tensors."""
+"""Feature-level fusion rules as pure functions on (N, C, H, W) tensors, registered by name.
+
+``RULES.get("saliency+cam")`` gives a :class:`Rule`: callable like the function it wraps, with
+``pointwise`` telling whether the output at a pixel depends only on the inputs at that pixel (then a
+network may apply it tile by tile, :mod:`fusionkit.nets.fast`).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
+from .registry import RULES
 
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered fusion rule: ``rule(x, y) -> fused`` on (N, C, H, W) feature maps."""
+
+    name: str
+    fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    pointwise: bool = False
+    doc: str = ""
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.fn(x, y)
+
+
+def rule(name: str, pointwise: bool = False):
+    """Register the decorated function as the rule ``name`` (the function itself stays unchanged)."""
+    def deco(fn):
+        RULES.register(name)(Rule(name, fn, pointwise, (fn.__doc__ or "").strip().split("\n")[0]))
+        return fn
+    return deco
+
+
+@rule("sum", pointwise=True)
 def sum_rule(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Element-wise sum (DIDFuse IJCAI 'Sum')."""
     return x + y
 
 
+@rule("average", pointwise=True)
 def average_rule(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Element-wise mean (DIDFuse IJCAI 'Average')."""
     return (x + y) / 2
 
 
+@rule("max", pointwise=True)
 def max_rule(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Element-wise maximum (IFCNN-MAX)."""
     return torch.maximum(x, y)
 
 
+@rule("l1")
 def l1_rule(x: torch.Tensor, y: torch.Tensor, window: int = 1, eps: float = 1e-12) -> torch.Tensor:
     """l1-norm weighted average (DenseFuse / DIDFuse IJCAI 'l1_norm').
 
@@ -34,18 +69,9 @@ def l1_rule(x: torch.Tensor, y: torch.Tensor, window: int = 1, eps: float = 1e-1
     return wx * x + (1 - wx) * y
 
 
-RULES = {"sum": sum_rule, "average": average_rule, "max": max_rule, "l1": l1_rule}
-# Pixel-wise rules: the output at a pixel depends only on the inputs at that pixel, so a network
-# may apply them tile by tile (fusionkit.nets.fast).
-for _r in (sum_rule, average_rule, max_rule):
-    _r.pointwise = True
-
-
-def get_rule(name: str):
-    try:
-        return RULES[name]
-    except KeyError:
-        raise ValueError(f"unknown fusion rule {name!r}; valid: {', '.join(RULES)}") from None
+def get_rule(name: str) -> Rule:
+    """The registered rule ``name`` (same as ``RULES.get(name)``)."""
+    return RULES.get(name)
 
 
 # ----------------------------------------------------------------------------- DIDFuse fusion layer
@@ -150,14 +176,16 @@ def didfuse_fusion_layer(spatial: str = "saliency", cam: bool = True):
         raise ValueError(f"unknown spatial strategy {spatial!r}; valid: {', '.join(SPATIAL)}")
     sam = SPATIAL[spatial]
 
-    def rule(x, y):
+    def layer(x, y):
         s = sam(x, y)
         return (s + channel_attention(x, y)) / 2 if cam else s
 
-    rule.pointwise = spatial == "weighted" and not cam
-    return rule
+    name = f"{spatial}+cam" if cam else spatial
+    doc = f"DIDFuse fusion layer: {spatial} spatial attention" + (" + channel attention, eq. (17)" if cam else "")
+    return Rule(name, layer, pointwise=spatial == "weighted" and not cam, doc=doc)
 
 
 for _s in SPATIAL:
-    RULES[_s] = didfuse_fusion_layer(_s, cam=False)
-    RULES[f"{_s}+cam"] = didfuse_fusion_layer(_s, cam=True)
+    for _cam in (False, True):
+        _r = didfuse_fusion_layer(_s, cam=_cam)
+        RULES.register(_r.name)(_r)

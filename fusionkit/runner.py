@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from . import paths
-from .profiles import NOTEBOOKS, PROFILES, NotebookSpec, papers
-from .report import write_index
+from .report import index_root, write_index
+from .studies.config import PROFILES
 
 
 PATH_VARS = ("FUSIONKIT_DATA_DIR", "FUSIONKIT_WEIGHTS_DIR", "FUSIONKIT_REPORTS_DIR",
@@ -122,41 +122,73 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[s
 
 @dataclass
 class RunResult:
-    spec: NotebookSpec
+    study: str
+    notebook: str
     ok: bool
     seconds: float
     output: Path | None
     error: str | None = None
 
 
+def papers() -> list[str]:
+    """Study names ``reproduce --paper`` accepts, in run order."""
+    from .studies import all_studies
+
+    return [s.name for s in all_studies()]
+
+
+def required_entries(selected: list[str]) -> list[str]:
+    """Manifest entries the selected studies read (``DATASETS`` or ``datasets()`` of each module)."""
+    from .studies import STUDIES
+
+    names: list[str] = []
+    for s in selected:
+        mod = STUDIES.get(s).load()
+        ds = getattr(mod, "DATASETS", None)
+        names += list(ds if ds is not None else mod.datasets())
+    return list(dict.fromkeys(names))
+
+
 def reproduce(selected: list[str] | None = None, profile: str = "smoke", keep_going: bool = False,
-              params: dict[str, Any] | None = None, reports_root: str | Path | None = None,
-              progress: bool = True) -> list[RunResult]:
-    """Run every notebook (or those of the ``selected`` papers) in order."""
+              overrides: dict[str, Any] | None = None, reports_root: str | Path | None = None,
+              progress: bool = True, base_url: str | None = None, fetch: bool = True) -> list[RunResult]:
+    """Run the notebooks of every study (or of the ``selected`` ones) in order.
+
+    First the data the studies need are checked and, when missing, downloaded (``base_url``: a
+    mirror); when that fails :class:`fusionkit.data.DataUnavailable` is raised before any notebook
+    runs. ``overrides`` apply to the studies whose config has those names."""
     from tqdm.auto import tqdm
 
+    from .data import ensure_data
+    from .studies import STUDIES
+
     valid = papers()
-    if selected:
-        bad = [s for s in selected if s not in valid]
-        if bad:
-            raise ValueError(f"unknown paper(s) {bad}; valid: {', '.join(valid)}")
-    specs = [nb for nb in NOTEBOOKS if not selected or nb.paper in selected]
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    bad = [s for s in selected or [] if s not in valid]
+    if bad:
+        raise ValueError(f"unknown paper(s) {bad}; valid: {', '.join(valid)}")
+    studies = [STUDIES.get(n) for n in valid if not selected or n in selected]
+    ensure_data(required_entries([s.name for s in studies]), base_url=base_url, progress=progress, fetch=fetch)
+    jobs = []
+    for s in studies:
+        valid_keys = {f for f in s.load().Config.__dataclass_fields__}
+        ov = {k: v for k, v in (overrides or {}).items() if k in valid_keys}
+        jobs += [(s.name, nb, ov) for nb in s.notebooks]
     results: list[RunResult] = []
-    bar = tqdm(specs, desc=f"reproduce ({profile})", unit="notebook", disable=not progress)
-    for spec in bar:
-        bar.set_postfix_str(spec.notebook)
+    root = Path(reports_root) if reports_root else paths.reports_dir()
+    bar = tqdm(jobs, desc=f"reproduce ({profile})", unit="notebook", disable=not progress)
+    for study, nb, ov in bar:
+        bar.set_postfix_str(nb)
         t0 = time.perf_counter()
         try:
-            nb_params = {k: v for k, v in (params or {}).items()
-                         if k in notebook_parameters(notebooks_dir() / spec.notebook)}
-            out = run_notebook(notebooks_dir() / spec.notebook, profile, nb_params, reports_root,
-                               progress=False)
-            results.append(RunResult(spec, True, time.perf_counter() - t0, out))
+            out = run_notebook(notebooks_dir() / nb, profile, ov, root, progress=False)
+            results.append(RunResult(study, nb, True, time.perf_counter() - t0, out))
         except Exception as exc:  # report and (optionally) go on
-            results.append(RunResult(spec, False, time.perf_counter() - t0,
-                                     getattr(exc, "output", None), str(exc)))
+            results.append(RunResult(study, nb, False, time.perf_counter() - t0, getattr(exc, "output", None),
+                                     str(exc)))
             print(f"\nFAILED: {exc}", file=sys.stderr)
             if not keep_going:
                 break
-    write_index(reports_root)
+    write_index(index_root(root, profile))
     return results

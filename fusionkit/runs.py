@@ -137,7 +137,7 @@ def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str 
     cfg = TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size // world, lr=spec.lr, lr_step=spec.lr_step,
                       lr_gamma=spec.lr_gamma, seed=spec.seed, device=device, out_dir=str(out),
                       max_steps_per_epoch=spec.max_steps_per_epoch, progress=progress,
-                      extra={"run": _record(spec)}, **_precision(spec))
+                      extra={"run": _record(spec)}, bf16=spec.bf16)
     trainer = Trainer(spec.build(), spec.loss(), spec.dataset(), cfg)
     todo = spec.epochs - trainer.start_epoch
     t0 = time.perf_counter()
@@ -145,18 +145,9 @@ def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str 
     secs = time.perf_counter() - t0 if todo > 0 else 0.0
     steps = sum(int(r["steps"]) for r in history[-todo:]) if todo > 0 else 0
     pps = steps * spec.batch_size / world / secs if secs > 0 else None
-    prior = sum(float(r.get("seconds", 0.0)) for r in history)
     return Run(spec, trainer.model.eval(), history, "trained" if todo > 0 else "cache", out, secs, pps,
-               meta={"device": str(trainer.device), "train_seconds_total": prior or secs})
-
-
-def _precision(spec: RunSpec) -> dict[str, Any]:
-    """TrainConfig's bf16 flag when the trainer has one (older trainers: nothing)."""
-    from dataclasses import fields
-
-    from .train import TrainConfig
-
-    return {"bf16": spec.bf16} if any(f.name == "bf16" for f in fields(TrainConfig)) else {}
+               meta={"device": str(trainer.device), "precision": trainer.precision,
+                     "train_seconds_total": trainer.train_seconds})
 
 
 def load_run(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
@@ -194,6 +185,7 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
 
     final = {k: v for k, v in (run.history[-1] if run.history else {}).items() if k not in ("epoch", "lr", "steps")}
     meta = {**_record(run.spec), "profile": profile, "git": git_state(), "device": run.meta.get("device"),
+            "precision": run.meta.get("precision"),
             "train_seconds": run.meta.get("train_seconds_total", run.train_seconds), "final_losses": final,
             "history": run.history, **(extra or {})}
     return zoo.save(run.model, run.spec.study, run.spec.key(), name, meta, fp16=fp16, root=root)

@@ -15,10 +15,12 @@ and a 2-process run with batch b sees the same global batches as one process wit
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -47,7 +49,8 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     device: str | None = None  # None: CUDA when present, else CPU (FUSIONKIT_DEVICE overrides)
-    amp: bool = True  # mixed precision, CUDA only
+    amp: bool = True  # float16 mixed precision + GradScaler, CUDA only
+    bf16: bool = True  # bfloat16 autocast on CPU (fp32 master weights); ~2x on AVX-512 BF16 cores
     out_dir: str = "runs/train"
     max_steps_per_epoch: int | None = None  # smoke profile: a few steps
     resume: bool = True
@@ -102,11 +105,14 @@ class Trainer:
         self.sched = (torch.optim.lr_scheduler.StepLR(self.opt, config.lr_step, config.lr_gamma)
                       if config.lr_step else None)
         self.use_amp = bool(config.amp and self.device.type == "cuda")
+        self.use_bf16 = bool(config.bf16 and self.device.type == "cpu")
+        self.precision = "fp16-amp" if self.use_amp else ("bf16-autocast" if self.use_bf16 else "fp32")
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.out = Path(config.out_dir)
         self.ckpt = self.out / "checkpoint.pt"
         self.log_path = self.out / "log.csv"
         self.history: list[dict[str, float]] = []
+        self.train_seconds = 0.0  # wall time of every epoch so far, resumed runs included
         self.start_epoch = 0
         if config.resume and self.ckpt.exists():
             self._load()
@@ -116,6 +122,7 @@ class Trainer:
         return {"epoch": epoch, "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
                 "scheduler": self.sched.state_dict() if self.sched else None,
                 "scaler": self.scaler.state_dict(), "history": self.history, "config": asdict(self.cfg),
+                "train_seconds": self.train_seconds, "precision": self.precision,
                 "torch_rng": torch.get_rng_state()}
 
     def _save(self, epoch: int) -> None:
@@ -126,17 +133,19 @@ class Trainer:
             torch.save(self._state(epoch), tmp)
 
     def _load(self) -> None:
+        from .checkpoints import CheckpointError, load_weights
+
         try:
-            st = torch.load(self.ckpt, map_location=self.device, weights_only=True)
-        except Exception as exc:
-            raise RuntimeError(f"{self.ckpt}: cannot resume from this checkpoint ({exc}); move it away to "
-                               f"start afresh") from None
+            st = load_weights(self.ckpt, "a fusionkit trainer checkpoint", map_location=self.device)
+        except CheckpointError as exc:
+            raise CheckpointError(f"cannot resume: {exc}. Move {self.ckpt} away to start afresh") from None
         self.model.load_state_dict(st["model"])
         self.opt.load_state_dict(st["optimizer"])
         if self.sched and st.get("scheduler"):
             self.sched.load_state_dict(st["scheduler"])
         self.scaler.load_state_dict(st["scaler"])
         self.history = list(st["history"])
+        self.train_seconds = float(st.get("train_seconds", 0.0))
         self.start_epoch = int(st["epoch"]) + 1
         torch.set_rng_state(st["torch_rng"].cpu())
 
@@ -172,10 +181,19 @@ class Trainer:
             return {k: self._to_device(v) for k, v in batch.items()}
         return batch
 
+    def _autocast(self):
+        """float16 AMP on CUDA, bfloat16 on CPU, or nothing (the loss is always logged as float)."""
+        if self.use_amp:
+            return torch.autocast("cuda", dtype=torch.float16)
+        if self.use_bf16:
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     def fit(self) -> list[dict[str, float]]:
         from tqdm.auto import tqdm
 
         for epoch in range(self.start_epoch, self.cfg.epochs):
+            t0 = time.perf_counter()
             self.net.train()
             sums: dict[str, float] = {}
             steps = 0
@@ -183,7 +201,7 @@ class Trainer:
                        disable=not self.cfg.progress or self.rank != 0, leave=False)
             for batch in bar:
                 batch = self._to_device(batch)
-                with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
+                with self._autocast():
                     terms = self.loss_fn(self.net, batch)
                 bad = {k: float(v.detach()) for k, v in terms.items() if not torch.isfinite(v.detach()).all()}
                 if bad:
@@ -210,6 +228,7 @@ class Trainer:
             self.history.append(row)
             if self.sched:
                 self.sched.step()
+            self.train_seconds += time.perf_counter() - t0
             self._save(epoch)
             self._write_log()
         return self.history

@@ -10,7 +10,7 @@ from fusionkit.train import TrainConfig, Trainer  # noqa: E402
 
 out = sys.argv[1]
 t = Trainer(TinyNet(), mse_loss, ToyData(), TrainConfig(epochs=2, batch_size=4, lr=1e-2, seed=3, out_dir=out,
-                                                        progress=False))
+                                                        progress=False, bf16=False))
 t.fit()
 if t.rank == 0:
     torch.save(t.model.state_dict(), f"{out}/final.pt")

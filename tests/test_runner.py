@@ -1,5 +1,5 @@
-"""Profiles, papermill runner and `fusionkit reproduce`."""
-import ast
+"""Papermill runner and `fusionkit reproduce`: overrides checked against the study config, per-profile
+report folders, failed notebooks marked in their provenance, data checked before any notebook."""
 import json
 import subprocess
 import sys
@@ -7,37 +7,7 @@ import sys
 import nbformat
 import pytest
 
-from fusionkit import profiles
 from fusionkit.runner import NotebookFailed, parse_value, reproduce, run_notebook
-
-
-def test_resolve_fills_none_from_preset_and_rejects_unknown():
-    cfg = profiles.resolve("data", "quick", seed=None, samples_per_task=5)
-    assert cfg["samples_per_task"] == 5 and cfg["seed"] == profiles.PRESETS["data"]["quick"]["seed"]
-    assert cfg["profile"] == "quick"
-    with pytest.raises(ValueError, match="unknown parameter"):
-        profiles.resolve("data", "smoke", epochs=3)
-    with pytest.raises(ValueError, match="smoke, quick, paper"):
-        profiles.resolve("data", "huge")
-
-
-def test_every_registered_notebook_exists_and_has_parameters():
-    import papermill as pm
-
-    from fusionkit.runner import notebooks_dir
-
-    for spec in profiles.NOTEBOOKS:
-        path = notebooks_dir() / spec.notebook
-        assert path.exists(), path
-        declared = pm.inspect_notebook(str(path))
-        assert "profile" in declared
-        assert declared["profile"]["default"] == '"smoke"'
-        nb = nbformat.read(path, as_version=4)
-        pcell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-        assigned = {t.id for node in ast.parse(pcell.source).body if isinstance(node, ast.Assign)
-                    for t in node.targets}
-        assert set(declared) == assigned, f"papermill cannot parse some parameters of {path.name}"
-        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit without outputs"
 
 
 def test_parse_value():
@@ -45,9 +15,9 @@ def test_parse_value():
     assert parse_value("abc") == "abc" and parse_value("[1, 2]") == [1, 2]
 
 
-def _notebook(path, body):
+def _notebook(path, body, params='profile = "smoke"\noverrides = {}'):
     nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell('profile = "smoke"\nn = None')
+    p = nbformat.v4.new_code_cell(params)
     p.metadata["tags"] = ["parameters"]
     nb.cells = [p, nbformat.v4.new_code_cell(body)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -55,61 +25,78 @@ def _notebook(path, body):
     return path
 
 
-def test_run_notebook_injects_parameters(tmp_path):
-    nb = _notebook(tmp_path / "07_demo.ipynb", "print(f'RESULT {profile} {n * 2}')")
+def test_run_notebook_injects_profile_and_overrides(tmp_path):
+    nb = _notebook(tmp_path / "07_demo.ipynb", "print(f'RESULT {profile} {overrides[\"n\"] * 2}')")
     out = run_notebook(nb, "quick", {"n": 21}, reports_root=tmp_path / "reports", progress=False)
-    assert out == tmp_path / "reports" / "demo" / "07_demo.ipynb"
+    assert out == tmp_path / "reports" / "quick" / "demo" / "07_demo.ipynb"
     text = "".join(o.get("text", "") for c in nbformat.read(out, 4).cells for o in c.get("outputs", []))
     assert "RESULT quick 42" in text
 
 
-def test_failing_notebook_reports_cell_and_error(tmp_path):
-    nb = _notebook(tmp_path / "bad.ipynb", "x = 1\nraise KeyError('no such pair')")
+def test_failing_notebook_reports_cell_and_marks_provenance_failed(tmp_path):
+    body = ("from fusionkit.report import Report\n"
+            "r = Report.start('bad', {'profile': profile}, notebook='05_bad.ipynb')\n"
+            "x = 1\nraise KeyError('no such pair')")
+    nb = _notebook(tmp_path / "05_bad.ipynb", body)
     with pytest.raises(NotebookFailed) as ei:
-        run_notebook(nb, "smoke", reports_root=tmp_path / "r", progress=False)
+        run_notebook(nb, "quick", reports_root=tmp_path / "r", progress=False)
     msg = str(ei.value)
-    assert "bad.ipynb" in msg and "raise KeyError" in msg and "KeyError" in msg and "no such pair" in msg
-    assert ei.value.cell is not None
+    assert "05_bad.ipynb" in msg and "raise KeyError" in msg and "no such pair" in msg and ei.value.cell == 1
+    prov = json.loads((tmp_path / "r" / "quick" / "bad" / "provenance-05_bad.json").read_text())
+    assert prov["status"].startswith("failed: cell 1: KeyError") and "no such pair" in prov["status"]
+    assert "failed: cell 1" in (tmp_path / "r" / "index.md").read_text()
 
 
-def test_unknown_parameter_lists_valid_ones(tmp_path):
-    nb = _notebook(tmp_path / "p.ipynb", "pass")
-    with pytest.raises(ValueError, match="valid: profile, n"):
-        run_notebook(nb, "smoke", {"epochs": 3}, reports_root=tmp_path, progress=False)
+def test_overrides_are_checked_against_the_study_config_before_running(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['epochs'\].*valid: seed, scan_limit"):
+        run_notebook("00_data.ipynb", "smoke", {"epochs": 3}, reports_root=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="samples_per_task: 'many' is not a valid int"):
+        run_notebook("00_data.ipynb", "smoke", {"samples_per_task": "many"}, reports_root=tmp_path, progress=False)
+    assert not list(tmp_path.rglob("*.ipynb"))  # nothing ran
+    nb = _notebook(tmp_path / "old.ipynb", "pass", params='profile = "smoke"\nn = None')
+    with pytest.raises(ValueError, match="must declare `profile` and `overrides`"):
+        run_notebook(nb, "smoke", reports_root=tmp_path, progress=False)
 
 
-def test_reproduce_rejects_unknown_paper():
-    with pytest.raises(ValueError, match="valid: data"):
+def test_reproduce_rejects_unknown_paper_and_profile():
+    with pytest.raises(ValueError, match="valid: data, didfuse"):
         reproduce(["nosuchpaper"], progress=False)
+    with pytest.raises(ValueError, match="valid: smoke, quick, paper"):
+        reproduce(["data"], profile="huge", progress=False)
 
 
-def test_cli_reproduce_smoke_writes_index_and_data_reports(tmp_path, real_data):
+def test_cli_reproduce_smoke_goes_to_the_ignored_smoke_folder(tmp_path, real_data):
     r = subprocess.run([sys.executable, "-m", "fusionkit.cli", "reproduce", "--profile", "smoke",
-                        "--paper", "data", "--reports", str(tmp_path)], capture_output=True, text=True,
-                       timeout=600)
+                        "--paper", "data", "--reports", str(tmp_path), "-p", "samples_per_task", "1"],
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert (tmp_path / "index.md").exists()
-    for f in ("datasets.csv", "datasets.md", "samples.png", "provenance.json", "00_data.ipynb"):
-        assert (tmp_path / "data" / f).exists(), f
-    prov = json.loads((tmp_path / "data" / "provenance.json").read_text())
-    assert prov["profile"] == "smoke" and prov["status"] == "ok"
-    assert all(v.get("verified") for v in prov["data"].values())
+    d = tmp_path / "smoke" / "data"
+    for f in ("datasets.csv", "datasets.md", "samples.png", "provenance-00_data.json", "00_data.ipynb"):
+        assert (d / f).exists(), f
+    prov = json.loads((d / "provenance-00_data.json").read_text())
+    assert prov["profile"] == "smoke" and prov["status"] == "ok" and prov["params"]["samples_per_task"] == 1
+    assert (tmp_path / "smoke" / "index.md").exists() and not (tmp_path / "index.md").exists()
+    executed = nbformat.read(d / "00_data.ipynb", 4)
+    assert any(o.get("output_type") == "display_data" or "data" in o for c in executed.cells
+               for o in c.get("outputs", []))  # tables shown inline
 
 
-def test_reproduce_stops_or_keeps_going_after_a_failure(tmp_path, monkeypatch):
+def test_reproduce_stops_or_keeps_going_after_a_failure(tmp_path, monkeypatch, real_data):
     import fusionkit.runner as runner
+    import fusionkit.studies as studies
+    from fusionkit.registry import Registry
 
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()
     _notebook(nbdir / "01_bad.ipynb", "raise RuntimeError('broken on purpose')")
     _notebook(nbdir / "02_good.ipynb", "print('fine')")
-    specs = [profiles.NotebookSpec("bad", "01_bad.ipynb", "bad", "b"),
-             profiles.NotebookSpec("good", "02_good.ipynb", "good", "g")]
-    monkeypatch.setattr(runner, "NOTEBOOKS", specs)
-    monkeypatch.setattr(runner, "papers", lambda: ["bad", "good"])
+    reg = Registry("study")
+    reg.register("bad")(studies.StudyInfo("bad", "data", ("01_bad.ipynb",), "b"))
+    reg.register("good")(studies.StudyInfo("good", "data", ("02_good.ipynb",), "g"))
+    monkeypatch.setattr(studies, "STUDIES", reg)
     monkeypatch.setattr(runner, "notebooks_dir", lambda: nbdir)
     stop = reproduce(None, "smoke", keep_going=False, reports_root=tmp_path / "r1", progress=False)
     assert [r.ok for r in stop] == [False] and "broken on purpose" in stop[0].error
     go = reproduce(None, "smoke", keep_going=True, reports_root=tmp_path / "r2", progress=False)
     assert [r.ok for r in go] == [False, True]
-    assert (tmp_path / "r2" / "good" / "02_good.ipynb").exists()
+    assert (tmp_path / "r2" / "smoke" / "good" / "02_good.ipynb").exists()

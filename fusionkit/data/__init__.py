@@ -4,7 +4,8 @@ Knows nothing of networks. See ``data_manifest.yaml`` and ``fusionkit data --hel
 """
 from .color import RGB2GRAY, restore_color, rgb2gray, rgb2gray_uint8, rgb_to_ycbcr, ycbcr_to_rgb
 from .datasets import FusionDataset, PairSizeError, deterministic_order, make_loader
-from .fetch import ChecksumError, VerifyResult, download_file, fetch_entry, verify_entry
+from .fetch import (ChecksumError, DataUnavailable, VerifyResult, download_file, ensure_data, fetch_entry,
+                    missing_files, verify_entry)
 from .io import ImageReadError, image_size, read_image, save_image
 from .manifest import Entry, Manifest, load_manifest
 from .transforms import CenterCrop, Compose, RandomCrop, Resize, resize
@@ -12,7 +13,8 @@ from .transforms import CenterCrop, Compose, RandomCrop, Resize, resize
 __all__ = [
     "RGB2GRAY", "restore_color", "rgb2gray", "rgb2gray_uint8", "rgb_to_ycbcr", "ycbcr_to_rgb",
     "FusionDataset", "PairSizeError", "deterministic_order", "make_loader",
-    "ChecksumError", "VerifyResult", "download_file", "fetch_entry", "verify_entry",
+    "ChecksumError", "DataUnavailable", "VerifyResult", "download_file", "ensure_data", "fetch_entry",
+    "missing_files", "verify_entry",
     "ImageReadError", "image_size", "read_image", "save_image",
     "Entry", "Manifest", "load_manifest",
     "CenterCrop", "Compose", "RandomCrop", "Resize", "resize",

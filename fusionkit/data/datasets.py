@@ -32,14 +32,16 @@ class FusionDataset(Dataset):
 
     Args:
         name: manifest dataset name (``fusionkit data list``).
-        split: ``train``, ``val`` or ``test`` as declared in the manifest; ``None`` = every item.
+        split: ``train``, ``val`` or ``test`` as declared in the manifest; ``None`` = every item. The
+            default (``"auto"``) is the ``test`` split when the dataset declares one, else its only
+            split (e.g. ``train`` for FLIR-Train), else every item; ``self.split`` says which.
         mode: ``gray`` (MATLAB ``rgb2gray``), ``rgb`` or ``native``.
         transform: joint transform on the list of sources (see :mod:`.transforms`).
         limit: keep the first ``limit`` items (after shuffling when ``shuffle_seed`` is given).
         shuffle_seed: deterministic item order.
     """
 
-    def __init__(self, name: str, split: str | None = "test", mode: str = "gray", kind: str = "pairs",
+    def __init__(self, name: str, split: str | None = "auto", mode: str = "gray", kind: str = "pairs",
                  transform: Callable | None = None, limit: int | None = None,
                  shuffle_seed: int | None = None, manifest: Manifest | None = None):
         if kind not in KINDS:
@@ -54,6 +56,9 @@ class FusionDataset(Dataset):
         if not items:
             raise ValueError(f"dataset {name!r} has no {kind}; it has "
                              f"{len(self.entry.pairs)} pairs and {len(self.entry.sequences)} sequences")
+        if split == "auto":
+            declared = list(self.entry.raw.get("splits", {"test": "all"}))
+            split = "test" if "test" in declared else (declared[0] if len(declared) == 1 else None)
         wanted = self.entry.split_names(split) if split is not None else None
         if wanted is not None:
             by_name = {p.name: p for p in items}

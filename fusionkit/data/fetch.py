@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from ..utils import atomic_path, sha256_file
 from .manifest import Entry
@@ -97,3 +98,55 @@ def fetch_entry(entry: Entry, base_url: str | None = None, retries: int = 3, pro
         got.append(download_file(entry.url(f.path, base_url), entry.local_path(f.path), f.sha256,
                                  retries=retries))
     return got
+
+
+class DataUnavailable(RuntimeError):
+    """Files a run needs are missing and could not be downloaded (the message says what and how)."""
+
+
+def missing_files(entries: Iterable[Entry]) -> dict[str, list[str]]:
+    """Entry name -> the files of it not present locally (presence only: fast, no hashing).
+    Entries that cannot be obtained (``available: false``) are skipped."""
+    out = {}
+    for e in entries:
+        if not e.available:
+            continue
+        gone = [f.path for f in e.files if not e.local_path(f.path).is_file()]
+        if gone:
+            out[e.name] = gone
+    return out
+
+
+def ensure_data(names: Iterable[str], base_url: str | None = None, progress: bool = True, retries: int = 2,
+                fetch: bool = True) -> list[str]:
+    """Make sure every file of the manifest entries ``names`` is present: download what is missing
+    (checksummed) from the upstream URLs or ``base_url``. Returns the names fetched. When files stay
+    missing (offline, server error, ``fetch=False``) raise :class:`DataUnavailable` with one short
+    message naming them and the two ways to provide them."""
+    from .. import paths
+    from .manifest import load_manifest
+
+    man = load_manifest()
+    entries = [man[n] for n in dict.fromkeys(names)]
+    missing = missing_files(entries)
+    if not missing:
+        return []
+    fetched, errors = [], {}
+    if fetch:
+        for e in entries:
+            if e.name not in missing:
+                continue
+            try:
+                fetch_entry(e, base_url=base_url, retries=retries, progress=progress)
+                fetched.append(e.name)
+            except (OSError, ValueError, RuntimeError) as exc:
+                errors[e.name] = str(exc).splitlines()[0][:160]
+    still = missing_files(entries)
+    if still:
+        what = ", ".join(f"{n} ({len(v)} file{'s' if len(v) > 1 else ''})" for n, v in still.items())
+        why = "" if not errors else f" Download failed ({next(iter(errors.values()))})."
+        raise DataUnavailable(
+            f"missing data under {paths.data_dir()}: {what}.{why} Either point FUSIONKIT_DATA_DIR (and "
+            f"FUSIONKIT_WEIGHTS_DIR) at an absolute path holding a copy, or run `fusionkit data fetch "
+            f"{' '.join(still)}` where the network is reachable (`--base-url URL` for a mirror).")
+    return fetched

@@ -11,39 +11,29 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..registry import METHODS
 from .base import FusionMethod, check_pair
-from .classical.filters import ADF, CBF, FPDE, GFF, MGFF, TIF, HybridMSD
-from .classical.optimisation import GTF, VSMWLS
-from .classical.pyramids import LaplacianPyramid, RatioPyramid
-from .classical.simple import Average, Maximum
-from .classical.svd import MSVD
-from .classical.wavelets import DTCWT, DWT
-from .released import DIDFuseIJCAI, IFCNNMax, IFCNNMean, IFCNNSum
-from .trained import DIDFuseTrained
+# importing the modules registers their methods (in this order: the order `names()` lists them)
+from .classical import simple, pyramids, wavelets, svd, filters, optimisation  # noqa: F401, E401, I001
+from . import released, trained  # noqa: F401
+from .released import DIDFuseIJCAI  # noqa: F401  (re-exported)
+from .trained import DIDFuseTrained  # noqa: F401  (re-exported)
 
-REGISTRY: dict[str, type[FusionMethod]] = {
-    c.name: c for c in (Average, Maximum, LaplacianPyramid, RatioPyramid, DWT, DTCWT, MSVD, GFF, CBF, MGFF,
-                        ADF, TIF, FPDE, GTF, HybridMSD, VSMWLS,
-                        IFCNNMax, IFCNNMean, IFCNNSum, DIDFuseIJCAI, DIDFuseTrained)
-}
+REGISTRY = METHODS  # the name older code used; every method registers itself at its definition
 
 
 def register(cls: type[FusionMethod]) -> type[FusionMethod]:
-    REGISTRY[cls.name] = cls
-    return cls
+    """Register a user's own method class under its ``name`` (same as ``@METHODS.register(name)``)."""
+    return METHODS.register(cls.name)(cls)
 
 
 def names() -> list[str]:
-    return list(REGISTRY)
+    return METHODS.names()
 
 
 def get(name: str, **options: Any) -> FusionMethod:
     """An instance of the method ``name`` with ``options`` (unknown names/options list the valid ones)."""
-    try:
-        cls = REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown fusion method {name!r}; valid: {', '.join(REGISTRY)}") from None
-    return cls(**options)
+    return METHODS.get(name)(**options)
 
 
 def fuse_rgb(method: FusionMethod, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -75,4 +65,4 @@ def fuse_rgb(method: FusionMethod, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.moveaxis(out.numpy(), 0, -1)
 
 
-__all__ = ["FusionMethod", "REGISTRY", "check_pair", "fuse_rgb", "get", "names", "register"]
+__all__ = ["FusionMethod", "METHODS", "REGISTRY", "check_pair", "fuse_rgb", "get", "names", "register"]

@@ -31,6 +31,10 @@ def check_pair(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     return out[0], out[1]
 
 
+def _article(name: str) -> str:
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
 class FusionMethod:
     """Base class: ``fuse(a, b)`` on 2-D grey [0, 1] arrays -> 2-D [0, 1] array of the same shape.
 
@@ -47,7 +51,26 @@ class FusionMethod:
         if unknown:
             raise ValueError(f"{self.name}: unknown option(s) {unknown}; valid: "
                              f"{', '.join(self.defaults) or '(none)'}")
-        self.options = {**self.defaults, **options}
+        self.options = {**self.defaults, **{k: self._check_option(k, v) for k, v in options.items()}}
+
+    def _check_option(self, key: str, value: Any) -> Any:
+        """``value`` of the type of the option's default (an int is accepted for a float; a None
+        default takes anything); otherwise a ValueError naming the option, the type and the default."""
+        default = self.defaults[key]
+        if default is None or value is None:
+            return value
+        want = type(default)
+        if isinstance(value, str) and want in (int, float):  # e.g. "1e-6", which YAML leaves a string
+            try:
+                value = want(value) if want is float or value.lstrip("+-").isdigit() else value
+            except ValueError:
+                pass
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, want) and (want is bool or not isinstance(value, bool)):
+            return value
+        raise ValueError(f"{self.name}: option {key}={value!r} must be {_article(want.__name__)} "
+                         f"(default {default!r})")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"

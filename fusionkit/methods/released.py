@@ -8,13 +8,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..fusion_rules import get_rule
-from ..nets import DIDFuse, IFCNN
+from ..checkpoints import CheckpointError, load_weights
+from ..fusion_rules import RULES
+from ..nets import build
+from ..registry import METHODS
 from .base import FusionMethod, check_pair
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that is missing or does not fit the module."""
 
 
 def checkpoint_path(entry: str, filename: str, override: str | Path | None = None) -> Path:
@@ -38,10 +36,7 @@ def checkpoint_path(entry: str, filename: str, override: str | Path | None = Non
 
 def load_into(module: nn.Module, path: Path, allow_missing: tuple[str, ...] = ("num_batches_tracked",)) -> None:
     """Load a state dict (``weights_only=True``); list missing, unexpected and mis-shaped keys on error."""
-    try:
-        sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt file, pickle with objects, ...
-        raise CheckpointError(f"{path}: cannot be loaded with weights_only=True ({exc})") from None
+    sd = load_weights(path, f"a state dict for {type(module).__name__}")
     if isinstance(sd, dict) and isinstance(sd.get("weight"), dict):
         sd = sd["weight"]  # DIDFuse's released pickles wrap the state dict
     own = module.state_dict()
@@ -93,12 +88,10 @@ class DIDFuseMethod(_NetMethod):
     model: nn.Module
 
     def _rule(self):
-        from ..fusion_rules import RULES
-
         valid = [r for r in RULES if r != "max"]
         if self.options["rule"] not in valid:
             raise ValueError(f"{self.name}: unknown rule {self.options['rule']!r}; valid: {', '.join(valid)}")
-        return get_rule(self.options["rule"])
+        return RULES.get(self.options["rule"])
 
     def _forward(self, a, b):
         if not self.options["fast"]:
@@ -110,6 +103,7 @@ class DIDFuseMethod(_NetMethod):
         return self._fast.fuse(a, b, self.rule)
 
 
+@METHODS.register("didfuse-ijcai")
 class DIDFuseIJCAI(DIDFuseMethod):
     """DIDFuse with the released IJCAI 2020 weights (Zhao et al., IJCAI 2020, pp. 970-976).
 
@@ -128,7 +122,7 @@ class DIDFuseIJCAI(DIDFuseMethod):
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.rule = self._rule()
-        self.model = DIDFuse()
+        self.model = build("didfuse")
         ck = self.options["checkpoint"]
         load_into(self.model.encoder, checkpoint_path("didfuse-ijcai", "Encoder_weight_IJCAI.pkl", ck))
         load_into(self.model.decoder, checkpoint_path("didfuse-ijcai", "Decoder_weight_IJCAI.pkl", ck))
@@ -151,8 +145,9 @@ class _IFCNNBase(_NetMethod):
 
     def __init__(self, **options: Any):
         super().__init__(**options)
-        self.model = IFCNN(self.scheme)
-        load_into(self.model, checkpoint_path(self.name, f"IFCNN-{self.scheme.upper()}.pth", self.options["checkpoint"]))
+        self.model = build("ifcnn", scheme=self.scheme)
+        ck = self.options["checkpoint"]
+        load_into(self.model, checkpoint_path(self.name, f"IFCNN-{self.scheme.upper()}.pth", ck))
 
     def _forward(self, a, b):
         out = self.model(a.expand(-1, 3, -1, -1), b.expand(-1, 3, -1, -1))
@@ -170,13 +165,16 @@ class _IFCNNBase(_NetMethod):
         return np.moveaxis(out[0].clamp(0, 1).double().numpy(), 0, -1)
 
 
+@METHODS.register("ifcnn-max")
 class IFCNNMax(_IFCNNBase):
     name, scheme = "ifcnn-max", "max"
 
 
+@METHODS.register("ifcnn-mean")
 class IFCNNMean(_IFCNNBase):
     name, scheme = "ifcnn-mean", "mean"
 
 
+@METHODS.register("ifcnn-sum")
 class IFCNNSum(_IFCNNBase):
     name, scheme = "ifcnn-sum", "sum"

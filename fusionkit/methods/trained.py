@@ -6,10 +6,12 @@ from typing import Any
 
 from torch import nn
 
+from ..registry import METHODS
 from ..checkpoints import CheckpointError
 from .released import DIDFuseMethod
 
 
+@METHODS.register("didfuse")
 class DIDFuseTrained(DIDFuseMethod):
     """DIDFuse trained here (extended DIDFuse paper, ../shared/papers 002; any Table IV ablation).
 

@@ -78,14 +78,32 @@ def combined(v: dict[str, float]) -> float:
     return float(np.mean(np.clip(terms, 0, 1)))
 
 
+def _rescale(images: dict[str, Any], data_range: float) -> dict[str, Any]:
+    """Bring images on [0, data_range] to [0, 255]; with the default range, refuse three images that
+    all lie in [0, 1] (a [0, 1] float image scored as 8-bit levels gives e.g. EN = 1)."""
+    if not (isinstance(data_range, (int, float)) and data_range > 0):
+        raise ValueError(f"data_range must be a positive number (the images' maximum value), got {data_range!r}")
+    arrs = {n: _as_array(x, n) for n, x in images.items()}
+    if data_range == 255:
+        tops = {n: float(np.nanmax(x)) if x.size else 0.0 for n, x in arrs.items()}
+        if all(t <= 1.0 for t in tops.values()) and any(t > 0 for t in tops.values()):
+            raise ValueError(f"{', '.join(arrs)}: all values lie in [0, 1] but the metrics expect 8-bit levels "
+                             f"[0, 255]: multiply by 255, or pass data_range=1.0")
+        return arrs
+    return {n: x * (255.0 / data_range) for n, x in arrs.items()}
+
+
 def evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None = None,
-             convention: str = "standard", backend: str = "fast") -> dict[str, float]:
-    """Every requested metric (default: all) of one fused image and its two sources."""
+             convention: str = "standard", backend: str = "fast", data_range: float = 255.0) -> dict[str, float]:
+    """Every requested metric (default: all) of one fused image and its two sources.
+
+    Images are 8-bit grey levels in [0, 255]; ``data_range=1.0`` takes [0, 1] images (rescaled to
+    [0, 255] first). Three images that all lie in [0, 1] with the default range are an error."""
     names = check_names(metrics)
     check_convention(convention)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
-    imgs = validate_images(fused=fused, a=a, b=b)
+    imgs = validate_images(**_rescale({"fused": fused, "a": a, "b": b}, data_range))
     F, A, B = imgs["fused"], imgs["a"], imgs["b"]
     check_size(names, F.shape)
     need = set(names)
@@ -102,8 +120,9 @@ def evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None = N
         if n in need:
             res[n] = fn(F)
     if "Combined" in need:
+        t = [torch.from_numpy(x)[None] for x in (F, A, B)]
         std = res if convention == "standard" else {
-            **res, **{k: float(v[0]) for k, v in fast.compute(["SSIM", "PSNR"], *[torch.from_numpy(x)[None] for x in (F, A, B)], "standard").items()}}
+            **res, **{k: float(v[0]) for k, v in fast.compute(["SSIM", "PSNR"], *t, "standard").items()}}
         res["Combined"] = combined(std)
     return {n: res[n] for n in names}
 

@@ -1,18 +1,22 @@
-"""Network modules by name: ``fusionkit.nets.build(name, **kw)``."""
+"""Network modules by name: ``fusionkit.nets.build(name, **kw)`` is the one constructor.
+
+Each module registers itself at its definition (``@NETS.register("didfuse")``)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from torch import nn
 
+from ..registry import NETS
 from .didfuse import DIDFuse
 from .ifcnn import IFCNN
 
-REGISTRY: dict[str, Callable[..., nn.Module]] = {"didfuse": DIDFuse, "ifcnn": IFCNN}
+REGISTRY = NETS  # the name older code used
 
 
 def build(name: str, **kw: Any) -> nn.Module:
-    try:
-        return REGISTRY[name](**kw)
-    except KeyError:
-        raise ValueError(f"unknown network {name!r}; valid: {', '.join(REGISTRY)}") from None
+    """A new network ``name`` (e.g. ``build("didfuse", branches="base")``); a typo gets close-match hints."""
+    return NETS.get(name)(**kw)
+
+
+__all__ = ["DIDFuse", "IFCNN", "NETS", "build"]

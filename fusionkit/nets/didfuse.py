@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..registry import NETS
+
 
 def _block(cin: int, cout: int, act: nn.Module, reflect: bool) -> nn.Sequential:
     layers: list[nn.Module] = [nn.ReflectionPad2d(1)] if reflect else []
@@ -79,6 +81,7 @@ class DIDFuseDecoder(nn.Module):
         return self.cov7(torch.cat([o2, f1], 1) if self.skip else o2)
 
 
+@NETS.register("didfuse")
 class DIDFuse(nn.Module):
     """Auto-encoder: ``forward(x)`` reconstructs x; ``fuse(a, b, rule)`` fuses two images."""
 

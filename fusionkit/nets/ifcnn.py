@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..registry import NETS
+
 from ..fusion_rules import average_rule, max_rule, sum_rule
 
 SCHEMES = {"max": max_rule, "sum": sum_rule, "mean": average_rule}
@@ -26,6 +28,7 @@ class ConvBlock(nn.Module):
         return F.relu(self.bn(self.conv(F.pad(x, (1, 1, 1, 1), mode="replicate"))))
 
 
+@NETS.register("ifcnn")
 class IFCNN(nn.Module):
     def __init__(self, scheme: str = "max"):
         super().__init__()

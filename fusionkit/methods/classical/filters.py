@@ -9,9 +9,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ...registry import METHODS
 from ..base import FusionMethod
+from .kernels import _gauss, box_mean, guided_filter  # noqa: F401  (box_mean: public here before)
 
 
+@METHODS.register("tif")
 class TIF(FusionMethod):
     """Two-scale image fusion with saliency weights (Bavirisetti & Dhuli, Ain Shams Eng. J. 7(3), 2016).
 
@@ -50,6 +53,7 @@ def anisotropic_diffusion(x: np.ndarray, iterations: int = 10, dt: float = 0.15,
     return u
 
 
+@METHODS.register("adf")
 class ADF(FusionMethod):
     """Anisotropic diffusion + Karhunen-Loeve fusion (Bavirisetti & Dhuli, IEEE Sensors J. 16(1), 2016).
 
@@ -70,22 +74,7 @@ class ADF(FusionMethod):
         return (w[0] * da + w[1] * db + (ba + bb) / 2) / 255
 
 
-def box_mean(x: np.ndarray, r: int) -> np.ndarray:
-    """Mean over the (2r+1)^2 window, counting only pixels inside the image (He et al.'s boxfilter / N)."""
-    size = 2 * r + 1
-    num = ndimage.uniform_filter(x, size, mode="constant")
-    den = ndimage.uniform_filter(np.ones_like(x), size, mode="constant")
-    return num / den
-
-
-def guided_filter(I: np.ndarray, p: np.ndarray, r: int, eps: float) -> np.ndarray:
-    """He, Sun & Tang's guided filter (ECCV 2010 / TPAMI 2013), grey guide."""
-    mI, mp = box_mean(I, r), box_mean(p, r)
-    a = (box_mean(I * p, r) - mI * mp) / (box_mean(I * I, r) - mI * mI + eps)
-    b = mp - a * mI
-    return box_mean(a, r) * I + box_mean(b, r)
-
-
+@METHODS.register("gff")
 class GFF(FusionMethod):
     """Guided-filtering fusion (Li, Kang & Hu, IEEE TIP 22(7), 2013).
 
@@ -154,6 +143,7 @@ def fourth_order_pde(x: np.ndarray, iterations: int = 15, dt: float = 0.9, k: fl
     return np.clip(np.floor(u + 0.5), 0, 255)
 
 
+@METHODS.register("fpde")
 class FPDE(FusionMethod):
     """Fourth-order PDE fusion (Bavirisetti, Xiao & Liu, Int. Conf. Information Fusion 2017).
 
@@ -172,6 +162,7 @@ class FPDE(FusionMethod):
         return (w[0] * (a - ba) + w[1] * (b - bb) + (ba + bb) / 2) / 255
 
 
+@METHODS.register("mgff")
 class MGFF(FusionMethod):
     """Multi-scale guided filter fusion (Bavirisetti, Xiao, Zhao, Dhuli & Liu, Circuits Syst. Signal
     Process. 38, 2019): four levels of mutually guided filtering (r 9, eps 1e3 on the 0-255 scale);
@@ -228,6 +219,7 @@ def _window_variance_sum(d: np.ndarray, w: int) -> np.ndarray:
     return np.maximum(tot[h:-h, h:-h], 0)
 
 
+@METHODS.register("cbf")
 class CBF(FusionMethod):
     """Cross bilateral filter fusion (Shreyamsha Kumar, Signal Image Video Process. 9(5), 2015).
 
@@ -272,6 +264,7 @@ def bilateral_filter(x: np.ndarray, sigma_s: float, sigma_r: float) -> np.ndarra
     return out
 
 
+@METHODS.register("hybrid_msd")
 class HybridMSD(FusionMethod):
     """Hybrid multi-scale decomposition with Gaussian and bilateral filters (Zhou, Wang, Li & Dong,
     Information Fusion 30, 2016): 4 levels (sigma_s 2*2^j, sigma_r 0.05/2^j); edge and texture layers;
@@ -286,8 +279,6 @@ class HybridMSD(FusionMethod):
         n, lam = o["levels"], o["lam"]
 
         def gauss(x, s):
-            from .optimisation import _gauss
-
             return _gauss(x, s, "reflect", radius=int(np.floor(3 * s)))  # imfilter 'symmetric'
 
         def decompose(x):  # x on 0-255; Gaussian (M), texture (D), edge (E) layers, 1-based as the code

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ...registry import METHODS
 from ..base import FusionMethod
+from .kernels import _gauss, guided_filter
 
 
 def _grad(u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,6 +51,7 @@ def l1_tv(f: np.ndarray, lam: float, iterations: int = 1000) -> np.ndarray:
     return u.numpy()
 
 
+@METHODS.register("gtf")
 class GTF(FusionMethod):
     """Gradient transfer fusion (Ma, Chen, Li & Huang, Information Fusion 31, 2016).
 
@@ -66,25 +69,8 @@ class GTF(FusionMethod):
         return l1_tv(a - b, self.options["lam"], self.options["iterations"]) + b
 
 
-def _gauss(x: np.ndarray, sigma: float, mode: str, radius: int | None = None) -> np.ndarray:
-    """MATLAB fspecial('gaussian', 2w+1, sigma) + imfilter(mode), applied separably.
-
-    ``radius`` w defaults to round(3 sigma) (VSMWLS's gaussFilter); Hybrid-MSD uses floor(3 sigma).
-    """
-    from scipy import ndimage
-
-    w = int(np.floor(3 * sigma + 0.5)) if radius is None else int(radius)
-    if w == 0:
-        return x.copy()
-    k = np.exp(-np.arange(-w, w + 1) ** 2 / (2 * sigma * sigma))
-    k /= k.sum()
-    return ndimage.correlate1d(ndimage.correlate1d(x, k, axis=0, mode=mode), k, axis=1, mode=mode)
-
-
 def rolling_guidance(x: np.ndarray, sigma_s: float, sigma_r: float, iterations: int) -> np.ndarray:
     """Rolling guidance filter with a guided-filter joint step (Zhang et al., ECCV 2014; VSMWLS code)."""
-    from .filters import guided_filter
-
     res = _gauss(x, sigma_s, "nearest")
     for _ in range(iterations):
         res = guided_filter(res, x, int(sigma_s), sigma_r ** 2)
@@ -102,6 +88,7 @@ def visual_saliency(x: np.ndarray) -> np.ndarray:
     return (s - s.min()) / rng if rng > 0 else np.zeros_like(s)
 
 
+@METHODS.register("vsmwls")
 class VSMWLS(FusionMethod):
     """Visual saliency map + weighted least squares (Ma, Zhou, Wang & Zhao, Infrared Phys. Technol. 82, 2017).
 

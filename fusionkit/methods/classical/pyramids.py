@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import kornia
 
+from ...registry import METHODS
 from ..base import FusionMethod
 
 
@@ -37,6 +38,7 @@ def _levels(shape, wanted: int) -> int:
     return max(1, min(wanted, int(np.floor(np.log2(min(shape) / 8))) + 1))
 
 
+@METHODS.register("lp")
 class LaplacianPyramid(FusionMethod):
     """Laplacian pyramid fusion: detail levels choose the larger |coefficient|, the top level averages.
 
@@ -56,6 +58,7 @@ class LaplacianPyramid(FusionMethod):
         return top[0, 0].numpy()
 
 
+@METHODS.register("rp")
 class RatioPyramid(FusionMethod):
     """Ratio of low-pass pyramid: R_k = G_k / EXPAND(G_k+1); keep the ratio farther from 1, average the top.
 

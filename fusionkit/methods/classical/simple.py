@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...registry import METHODS
 from ..base import FusionMethod
 
 
+@METHODS.register("avg")
 class Average(FusionMethod):
     """Average: F = (A + B) / 2."""
 
@@ -15,6 +17,7 @@ class Average(FusionMethod):
         return (a + b) / 2
 
 
+@METHODS.register("max")
 class Maximum(FusionMethod):
     """Choose-max: F = max(A, B)."""
 

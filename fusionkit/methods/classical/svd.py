@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from ...registry import METHODS
 from ..base import FusionMethod
 
 
@@ -26,6 +27,7 @@ def imsvd(T: np.ndarray, U: np.ndarray) -> np.ndarray:
     return A.reshape(2, 2, h, w).transpose(2, 1, 3, 0).reshape(2 * h, 2 * w)
 
 
+@METHODS.register("msvd")
 class MSVD(FusionMethod):
     """MSVD fusion: average LL, keep the larger |detail|, average the two bases U.
 

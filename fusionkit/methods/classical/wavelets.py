@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pywt
 
+from ...registry import METHODS
 from ..base import FusionMethod
 
 
+@METHODS.register("dwt")
 class DWT(FusionMethod):
     """Discrete wavelet transform fusion: average the approximation, keep the larger |detail|.
 
@@ -26,6 +28,7 @@ class DWT(FusionMethod):
         return pywt.waverec2(fused, w, mode=mode)[:a.shape[0], :a.shape[1]]
 
 
+@METHODS.register("dtcwt")
 class DTCWT(FusionMethod):
     """Dual-tree complex wavelet fusion (Lewis et al., Information Fusion 8(2), 2007): average the
     lowpass, keep the highpass coefficient of larger magnitude. Transform: pytorch_wavelets

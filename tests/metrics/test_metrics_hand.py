@@ -193,5 +193,5 @@ def test_docs_are_rendered_from_the_registry():
 
     from fusionkit.metrics.docs import render
 
-    doc = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
+    doc = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
     assert doc.read_text() == render(), "regenerate: python -m fusionkit.metrics.docs > docs/metrics.md"

@@ -1,50 +1,11 @@
 """The real download path: files served by `python -m http.server` on 127.0.0.1 are fetched with
 `fusionkit data fetch --base-url`, verified, and a corrupted file is rejected."""
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
-
-import pytest
-
-ENTRY = "ifcnn-medical"  # 21 small files
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def served(tmp_path, real_data):
-    """A mirror of ENTRY's files laid out like the data folder, served on loopback."""
-    root = tmp_path / "mirror"
-    e = real_data[ENTRY]
-    for f in e.files:
-        dst = root / f.path
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(e.local_path(f.path), dst)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                             "--directory", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=1).close()
-            break
-        except OSError:
-            if time.time() > deadline:
-                proc.kill()
-                pytest.fail("http.server did not start")
-            time.sleep(0.1)
-    yield root, url
-    proc.terminate()
-    proc.wait(timeout=10)
+from conftest import ENTRY, _free_port  # (served: the loopback mirror fixture in conftest.py)
 
 
 def _fusionkit(*args, env_data=None):
