@@ -23,7 +23,8 @@ IMAGES = ["carLight", "fight", "manWalking", "snow", "walking"]
 # fusionkit name -> (VIFB name, colour handling)
 PAIRS = {"tif": ("TIF", "per-channel"), "adf": ("ADF", "per-channel"), "msvd": ("MSVD", "per-channel"),
          "fpde": ("FPDE", "per-channel"), "gtf": ("GTF", "per-channel"),
-         "vsmwls": ("VSMWLS", "per-channel"), "hybrid_msd": ("Hybrid_MSD", "per-channel"), "cbf": ("CBF", "per-channel"), "mgff": ("MGFF", "per-channel"),
+         "vsmwls": ("VSMWLS", "per-channel"), "hybrid_msd": ("Hybrid_MSD", "per-channel"),
+         "cbf": ("CBF", "per-channel"), "mgff": ("MGFF", "per-channel"),
          "gff": ("GFF", "colour-native"), "ifcnn-max": ("IFCNN", "colour")}
 NOTES = {
     "gff": "VIFB's run_GFF re-encodes both inputs as JPEG and loads them as a colour stack; one weight map "

@@ -5,6 +5,8 @@ about globals) never name the file; every fusionkit loader goes through :func:`l
 """
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +18,42 @@ class CheckpointError(RuntimeError):
 
 
 def _cause(path: Path, exc: Exception) -> str:
+    """The likely cause, judged from the file's first bytes first (torch's messages vary by version:
+    2.6+ reports a text file as a weights-only unpickling error) and its message second."""
     msg = str(exc)
-    head = path.read_bytes()[:4] if path.stat().st_size else b""
-    if "failed finding central directory" in msg or "failed reading zip archive" in msg:
-        if head[:2] == b"PK":
-            return "the zip archive is cut short: the file looks truncated (an interrupted download or copy?)"
-        return "it is not a file written by torch.save (wrong file, or a text/HTML error page?)"
-    if "weights_only" in msg or "Unsupported global" in msg:
-        return ("it holds pickled Python objects, which weights_only=True refuses to run; only plain "
-                "tensors/dicts are loaded")
+    with path.open("rb") as fh:
+        head = fh.read(256)
     if not head:
-        return "the file is empty"
-    return f"{type(exc).__name__}: {msg.splitlines()[0] if msg else ''}"
+        return "the file is empty (an interrupted download or copy?)"
+    objects = re.search(r"Unsupported global: GLOBAL (\S+)", msg)
+    if objects:
+        return (f"it holds pickled Python objects ({objects.group(1)}), which weights_only=True refuses to "
+                "run; only tensors and plain containers (dict, list, numbers, strings) are loaded")
+    if head[:2] == b"PK":
+        if "central directory" in msg or "zip archive" in msg:
+            return "the zip archive is cut short: the file looks truncated (an interrupted download or copy?)"
+        return f"a zip archive torch cannot read ({type(exc).__name__}: {_first_line(msg)})"
+    if head[:1] == b"\x80":  # pickle protocol >= 2: torch's legacy format or a plain pickle
+        if isinstance(exc, EOFError) or "EOF" in msg:
+            return "the file looks truncated (an interrupted download or copy?)"
+        return "it is a plain Python pickle, not a file written by torch.save"
+    if head.startswith(b"\x93NUMPY"):
+        return "it is a NumPy .npy file, not a file written by torch.save (load it with numpy.load)"
+    if head.startswith(b"version https://git-lfs"):
+        return "it is a Git LFS pointer, not the weights: fetch the real file (git lfs pull)"
+    try:  # incremental: a multi-byte character cut at the end of ``head`` is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        text = "\x00"
+    if all(c.isprintable() or c.isspace() for c in text):
+        snippet = " ".join(text.split())[:40]
+        return (f"it is not a file written by torch.save but text starting {snippet!r} "
+                "(an HTML error page from a failed download?)")
+    return f"it is not a file written by torch.save (unknown format, starts with {head[:8]!r})"
+
+
+def _first_line(msg: str) -> str:
+    return msg.strip().splitlines()[0] if msg.strip() else ""
 
 
 def load_weights(path: str | Path, what: str = "a PyTorch checkpoint", map_location: Any = "cpu") -> Any:

@@ -44,8 +44,8 @@ class Registry(Generic[T]):
             return self._items[name]
         except (KeyError, TypeError):
             close = difflib.get_close_matches(str(name), list(self._items), n=3)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            raise UnknownName(f"unknown {self.kind} {name!r}{hint} valid: {', '.join(self._items)}") from None
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            raise UnknownName(f"unknown {self.kind} {name!r}{hint}; valid: {', '.join(self._items)}") from None
 
     def names(self) -> list[str]:
         return list(self._items)

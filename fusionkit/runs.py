@@ -189,3 +189,26 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
             "train_seconds": run.meta.get("train_seconds_total", run.train_seconds), "final_losses": final,
             "history": run.history, **(extra or {})}
     return zoo.save(run.model, run.spec.study, run.spec.key(), name, meta, fp16=fp16, root=root)
+
+
+def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[str]], list[RunSpec]],
+               choices: list[str], argv: list[str] | None = None, doc: str | None = None) -> None:
+    """A study's training command line: train (or resume) every run ``plan(cfg, selected)`` lists for
+    a profile, outside the notebooks; under ``torchrun`` each rank takes its share of the batch::
+
+        python -m fusionkit.studies.<study> --profile paper [--select A B ...] [--device cuda]
+        torchrun --standalone --nproc_per_node 4 -m fusionkit.studies.<study> --profile paper
+    """
+    import argparse
+
+    ap = argparse.ArgumentParser(prog=prog, description=doc or train_main.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", default="smoke", choices=("smoke", "quick", "paper"))
+    ap.add_argument("--select", nargs="+", default=list(choices), choices=choices, help="which trainings")
+    ap.add_argument("--device", default=None)
+    args = ap.parse_args(argv)
+    cfg = config(args.profile, device=args.device)
+    for spec in plan(cfg, args.select):
+        run = train_cached(spec, device=args.device, progress=True)
+        if int(os.environ.get("RANK", "0")) == 0:
+            print(f"{spec.key()}: {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})", flush=True)

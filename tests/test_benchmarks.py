@@ -51,3 +51,22 @@ def test_didfuse_benchmark(tmp_path, real_data):
     assert tr.loc[0, "device"] == "cpu" and tr.loc[0, "pairs/s"] > 0
     prov = json.loads((tmp_path / "benchmarks" / "provenance-didfuse.json").read_text())
     assert prov["status"] == "ok" and "cddfuse-tno" in prov["data"]
+
+
+def test_training_benchmark_smoke(tmp_path, real_data):
+    r = _run("training.py", "--smoke", reports=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    t = pd.read_csv(tmp_path / "benchmarks" / "training.csv")
+    assert (t["fp32 pairs/s"] > 0).all() and (t["bf16 pairs/s"] > 0).all()
+    c = pd.read_csv(tmp_path / "benchmarks" / "training_curves.csv")
+    assert list(c.columns) == ["epoch", "fp32 total", "bf16 total", "relative difference"] and len(c) == 2
+    assert (tmp_path / "benchmarks" / "training_curves.png").exists()
+
+
+def test_committed_training_benchmark_shows_the_bf16_gain():
+    """The committed CPU measurement (reports/benchmarks/training.csv) backs the Trainer's bf16 default:
+    at both crop sizes bf16 autocast trains at least 1.5x faster than fp32 (the issue aims at 1.8x;
+    the report says where that is met)."""
+    t = pd.read_csv(ROOT / "reports" / "benchmarks" / "training.csv")
+    assert set(t.crop) >= {64, 128}
+    assert (t["bf16 pairs/s"] / t["fp32 pairs/s"] >= 1.5).all(), t.to_string()

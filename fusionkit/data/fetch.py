@@ -139,8 +139,11 @@ def ensure_data(names: Iterable[str], base_url: str | None = None, progress: boo
             try:
                 fetch_entry(e, base_url=base_url, retries=retries, progress=progress)
                 fetched.append(e.name)
-            except (OSError, ValueError, RuntimeError) as exc:
-                errors[e.name] = str(exc).splitlines()[0][:160]
+            except ChecksumError as exc:  # a bad file on the server: the other entries may still work
+                errors[e.name] = str(exc).splitlines()[0][:200]
+            except (OSError, ValueError, RuntimeError) as exc:  # unreachable: no use trying the rest
+                errors[e.name] = str(exc).splitlines()[0][:200]
+                break
     still = missing_files(entries)
     if still:
         what = ", ".join(f"{n} ({len(v)} file{'s' if len(v) > 1 else ''})" for n, v in still.items())

@@ -13,7 +13,7 @@ import torch
 
 from ..registry import METHODS
 from .base import FusionMethod, check_pair
-# importing the modules registers their methods (in this order: the order `names()` lists them)
+# importing the modules registers their methods, in this order (the order `names()` lists them)
 from .classical import simple, pyramids, wavelets, svd, filters, optimisation  # noqa: F401, E401, I001
 from . import released, trained  # noqa: F401
 from .released import DIDFuseIJCAI  # noqa: F401  (re-exported)

@@ -78,18 +78,31 @@ def combined(v: dict[str, float]) -> float:
     return float(np.mean(np.clip(terms, 0, 1)))
 
 
-def _rescale(images: dict[str, Any], data_range: float) -> dict[str, Any]:
+def _check_data_range(data_range: Any) -> None:
+    if isinstance(data_range, bool) or not (isinstance(data_range, (int, float)) and data_range > 0):
+        raise ValueError(f"data_range must be a positive number (the images' maximum value), got {data_range!r}")
+
+
+def _unit_range_error(names: Sequence[str]) -> ValueError:
+    return ValueError(f"{', '.join(names)}: all values lie in [0, 1] but the metrics expect 8-bit levels "
+                      f"[0, 255]: multiply by 255, or pass data_range=1.0")
+
+
+def _rescale(images: dict[str, Any], data_range: float, check_unit: bool = True) -> dict[str, Any]:
     """Bring images on [0, data_range] to [0, 255]; with the default range, refuse three images that
     all lie in [0, 1] (a [0, 1] float image scored as 8-bit levels gives e.g. EN = 1)."""
-    if not (isinstance(data_range, (int, float)) and data_range > 0):
-        raise ValueError(f"data_range must be a positive number (the images' maximum value), got {data_range!r}")
+    _check_data_range(data_range)
     arrs = {n: _as_array(x, n) for n, x in images.items()}
     if data_range == 255:
-        tops = {n: float(np.nanmax(x)) if x.size else 0.0 for n, x in arrs.items()}
-        if all(t <= 1.0 for t in tops.values()) and any(t > 0 for t in tops.values()):
-            raise ValueError(f"{', '.join(arrs)}: all values lie in [0, 1] but the metrics expect 8-bit levels "
-                             f"[0, 255]: multiply by 255, or pass data_range=1.0")
+        tops = [float(np.nanmax(x)) if x.size else 0.0 for x in arrs.values()]
+        if check_unit and all(t <= 1.0 for t in tops) and any(t > 0 for t in tops):
+            raise _unit_range_error(list(arrs))
         return arrs
+    tol = 1e-6 * data_range / 255  # validate_images' 1e-6 on the [0, 255] scale
+    for n, x in arrs.items():  # report out-of-range values in the caller's units, not rescaled ones
+        if x.size and np.isfinite(x).all() and (x.min() < -tol or x.max() > data_range + tol):
+            raise ValueError(f"{n}: values must lie in [0, {data_range:g}] (data_range={data_range:g}), "
+                             f"got [{x.min():.4g}, {x.max():.4g}]")
     return {n: x * (255.0 / data_range) for n, x in arrs.items()}
 
 
@@ -99,11 +112,17 @@ def evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None = N
 
     Images are 8-bit grey levels in [0, 255]; ``data_range=1.0`` takes [0, 1] images (rescaled to
     [0, 255] first). Three images that all lie in [0, 1] with the default range are an error."""
+    return _evaluate(fused, a, b, metrics, convention, backend, data_range)
+
+
+def _evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None, convention: str, backend: str,
+              data_range: float, check_unit: bool = True) -> dict[str, float]:
+    """:func:`evaluate`; ``check_unit=False`` skips the [0, 1] check (images known to be 8-bit levels)."""
     names = check_names(metrics)
     check_convention(convention)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
-    imgs = validate_images(**_rescale({"fused": fused, "a": a, "b": b}, data_range))
+    imgs = validate_images(**_rescale({"fused": fused, "a": a, "b": b}, data_range, check_unit))
     F, A, B = imgs["fused"], imgs["a"], imgs["b"]
     check_size(names, F.shape)
     need = set(names)
@@ -129,14 +148,18 @@ def evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None = N
 
 def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
                    metrics: Sequence[str] | str | None = None, convention: str = "standard",
-                   device: str | torch.device | None = None) -> dict[str, torch.Tensor]:
+                   device: str | torch.device | None = None, data_range: float = 255.0) -> dict[str, torch.Tensor]:
     """Batched evaluation of N triples ((N, H, W) or (N, 1, H, W), values in [0, 255]) on CPU or CUDA.
+
+    ``data_range=1.0`` takes [0, 1] batches (rescaled to [0, 255]); as in :func:`evaluate`, three
+    batches that all lie in [0, 1] with the default range are an error.
 
     Returns name -> (N,) float64 tensor on CPU. No-reference metrics that have no torch
     implementation (NIQE, CPBD, JNB, Combined) are computed per image with NumPy.
     """
     names = check_names(FAST_SUITE if metrics is None else metrics)
     check_convention(convention)
+    _check_data_range(data_range)
     ts = {}
     for name, x in (("fused", fused), ("a", a), ("b", b)):
         x = torch.as_tensor(x)
@@ -151,21 +174,26 @@ def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
         if not torch.isfinite(x).all():
             raise ValueError(f"{name}: contains NaN or infinite values")
         lo, hi = float(x.min()), float(x.max())
-        if lo < -1e-6 or hi > 255 + 1e-6:
-            raise ValueError(f"{name}: values must lie in [0, 255], got [{lo:.4g}, {hi:.4g}]")
+        if lo < -1e-6 * data_range / 255 or hi > data_range * (1 + 1e-6 / 255):
+            raise ValueError(f"{name}: values must lie in [0, {data_range:g}], got [{lo:.4g}, {hi:.4g}]"
+                             + ("" if data_range == 255 else f" (data_range={data_range:g})"))
         ts[name] = x
+    tops = [float(t.max()) for t in ts.values()]
+    if data_range == 255 and all(t <= 1.0 for t in tops) and any(t > 0 for t in tops):
+        raise _unit_range_error(list(ts))
     shapes = {n: tuple(t.shape) for n, t in ts.items()}
     if len(set(shapes.values())) > 1:
         raise ValueError(f"batch shapes differ: {shapes}")
     check_size(names, ts["fused"].shape[-2:])
     dev = torch.device(device) if device is not None else ts["fused"].device
-    F, A, B = (ts[n].to(dev, torch.float64).clamp(0, 255) for n in ("fused", "a", "b"))
+    F, A, B = (ts[n].to(dev, torch.float64).mul(255.0 / data_range).clamp(0, 255) for n in ("fused", "a", "b"))
     fast_names = [n for n in names if n in reference.FUNCTIONS]
     out = {k: v.cpu() for k, v in fast.compute(fast_names, F, A, B, convention).items()}
     slow = [n for n in names if n not in reference.FUNCTIONS]
     if slow:
         Fn, An, Bn = (t.cpu().numpy() for t in (F, A, B))
-        vals = [evaluate(Fn[i], An[i], Bn[i], slow, convention) for i in range(Fn.shape[0])]
+        vals = [_evaluate(Fn[i], An[i], Bn[i], slow, convention, "fast", 255.0, check_unit=False)
+                for i in range(Fn.shape[0])]
         for n in slow:
             out[n] = torch.tensor([v[n] for v in vals], dtype=torch.float64)
     return {n: out[n] for n in names}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..registry import Registry
+
 CONVENTIONS = ("standard", "vifb")
 
 
@@ -96,17 +98,19 @@ _SPECS = [
                "AE-Netv2's Table VII lists (NIQE, SSIM, EN, PSNR, Brenner, VIFF).", fast=False, min_size=96),
 ]
 
-REGISTRY: dict[str, MetricSpec] = {s.name: s for s in _SPECS}
-ALL = tuple(REGISTRY)
+METRICS: Registry[MetricSpec] = Registry("metric")
+for _spec in _SPECS:
+    METRICS.register(_spec.name)(_spec)
+REGISTRY = METRICS  # name -> MetricSpec (mapping-style access kept for older code)
+ALL = tuple(METRICS.names())
 VIFB_METRICS = ("AG", "CE", "EI", "EN", "MI", "PSNR", "Qabf", "Qcb", "Qcv", "RMSE", "SF", "SSIM", "SD")
 FAST_SUITE = tuple(n for n, s in REGISTRY.items() if s.fast)
 
 
 def check_names(metrics) -> list[str]:
     names = list(ALL if metrics is None else ([metrics] if isinstance(metrics, str) else metrics))
-    bad = [m for m in names if m not in REGISTRY]
-    if bad:
-        raise ValueError(f"unknown metric(s) {bad}; valid: {', '.join(ALL)}")
+    for m in names:
+        METRICS.get(m)  # an unknown name: UnknownName (a ValueError) with close-match hints
     return names
 
 

@@ -8,8 +8,6 @@ unavailable). The RoadScene split never overlaps a test set (data_manifest.yaml)
 """
 from __future__ import annotations
 
-import argparse
-import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -143,7 +141,7 @@ def train(cfg: Config, ablation: str = "none", i: int = 0, progress: bool = True
 
 def fuser(model: torch.nn.Module, rule: str, cfg: Config) -> E.Fuser:
     """``fuse(a, b)`` of a trained model through the fast path (the ``didfuse`` method)."""
-    from ..methods.released import DIDFuseTrained
+    from ..methods.trained import DIDFuseTrained
 
     return E.method_fuser(DIDFuseTrained.from_model(model, rule=rule, tile=cfg.tile, device=cfg.device))
 
@@ -349,31 +347,13 @@ def fig6(cfg: Config, res: Comparison) -> tuple[Table, Any]:
                  False), fig
 
 
-# ----------------------------------------------------------------------------- command line
-def main(argv: Sequence[str] | None = None) -> None:
-    """Train the runs a profile needs outside the notebooks (e.g. on a multi-GPU machine)::
-
-        python -m fusionkit.studies.didfuse --profile paper [--ablations none no_skip ...] [--runs N]
-        torchrun --standalone --nproc_per_node 4 -m fusionkit.studies.didfuse --profile paper
-
-    The notebooks then find the finished runs in ``$FUSIONKIT_RUNS_DIR/didfuse`` and reuse them.
-    Under torchrun the batch is split across the processes."""
-    ap = argparse.ArgumentParser(prog="python -m fusionkit.studies.didfuse", description=main.__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--profile", default="smoke", choices=("smoke", "quick", "paper"))
-    ap.add_argument("--ablations", nargs="+", default=list(ABLATION_NAMES), choices=ABLATION_NAMES)
-    ap.add_argument("--runs", type=int, default=None, help="trainings per configuration (default: the profile's)")
-    ap.add_argument("--device", default=None)
-    args = ap.parse_args(argv)
-    cfg = config(args.profile, device=args.device)
-    for abl in args.ablations:
-        n = args.runs or (max(cfg.runs, cfg.repro_runs) if abl == "none" else cfg.ablation_runs)
-        for i in range(n):
-            run = train(cfg, abl, i)
-            if int(os.environ.get("RANK", "0")) == 0:
-                print(f"{abl} run {i}: {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})",
-                      flush=True)
+def training_plan(cfg: Config, ablations: Sequence[str] = ABLATION_NAMES) -> list[DIDFuseRun]:
+    """Every training the notebooks of ``cfg``'s profile use (for ``python -m``/torchrun)."""
+    return [run_spec(cfg, a, i) for a in ablations
+            for i in range(max(cfg.runs, cfg.repro_runs) if a == "none" else cfg.ablation_runs)]
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m fusionkit.studies.didfuse --profile paper [--select none no_skip]
+    from ..runs import train_main
+
+    train_main("python -m fusionkit.studies.didfuse", config, training_plan, list(ABLATION_NAMES))

@@ -40,7 +40,7 @@ def test_table4_counts_and_paper_row(real_data, tmp_path, monkeypatch):
 
 def test_command_line_trains_the_runs_of_a_profile(real_data, tmp_path):
     env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path), "FUSIONKIT_ZOO_DIR": str(tmp_path / "zoo")}
-    r = subprocess.run([sys.executable, "-m", "fusionkit.studies.didfuse", "--profile", "smoke", "--ablations",
+    r = subprocess.run([sys.executable, "-m", "fusionkit.studies.didfuse", "--profile", "smoke", "--select",
                         "none", "no_skip"], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(p.name for p in (tmp_path / "didfuse").iterdir())
@@ -56,7 +56,7 @@ def test_torchrun_trains_an_ablation_with_unused_parameters(real_data, tmp_path)
     env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path), "FUSIONKIT_DEVICE": "cpu",
            "FUSIONKIT_ZOO_DIR": str(tmp_path / "zoo")}
     r = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", "-m", "fusionkit.studies.didfuse",
-                        "--profile", "smoke", "--ablations", "no_base"], capture_output=True, text=True, env=env,
+                        "--profile", "smoke", "--select", "no_base"], capture_output=True, text=True, env=env,
                        timeout=600)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     (run,) = list((tmp_path / "didfuse").iterdir())
