@@ -55,5 +55,5 @@ def test_ensure_data_rejects_a_corrupt_mirror_file(served, tmp_path, monkeypatch
     (root / f.path).write_bytes(b"not the image")
     shutil.rmtree(tmp_path / "data", ignore_errors=True)
     monkeypatch.setenv("FUSIONKIT_DATA_DIR", str(tmp_path / "data"))
-    with pytest.raises(DataUnavailable, match=f"{ENTRY} \\(1 file\\)"):
+    with pytest.raises(DataUnavailable, match=f"{ENTRY} \\(21 files\\). Download failed .*checksum mismatch"):
         ensure_data([ENTRY], base_url=url, progress=False)

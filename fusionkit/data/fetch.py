@@ -132,6 +132,14 @@ def ensure_data(names: Iterable[str], base_url: str | None = None, progress: boo
     if not missing:
         return []
     fetched, errors = [], {}
+    if fetch:  # probe with one file first, quietly: offline, say so in one message, not 20 progress bars
+        first = next(e for e in entries if e.name in missing)
+        f = next(f for f in first.files if f.path == missing[first.name][0])
+        try:
+            download_file(first.url(f.path, base_url), first.local_path(f.path), f.sha256, retries=retries)
+        except (OSError, ValueError) as exc:
+            errors[first.name] = str(exc).splitlines()[0][:200]
+            fetch = False
     if fetch:
         for e in entries:
             if e.name not in missing:
