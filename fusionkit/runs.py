@@ -95,14 +95,21 @@ class LazyDataset(Dataset):
     """A dataset built only when an item is first needed (a cached run never reads its data)."""
 
     def __init__(self, factory: Callable[[], Dataset], length: int):
-        self.factory, self.length, self._ds = factory, length, None
+        self.factory, self.length, self._ds, self._epoch = factory, length, None, 0
 
     def __len__(self) -> int:
         return self.length
 
+    def set_epoch(self, epoch: int) -> None:
+        """Passed on to the wrapped dataset (now, or when it is built)."""
+        self._epoch = epoch
+        if self._ds is not None and hasattr(self._ds, "set_epoch"):
+            self._ds.set_epoch(epoch)
+
     def __getitem__(self, i: int):
         if self._ds is None:
             self._ds = self.factory()
+            self.set_epoch(self._epoch)
         return self._ds[i]
 
 

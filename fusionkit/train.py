@@ -1,4 +1,5 @@
-"""One trainer for every paper: device selection, AMP on CUDA, DDP under ``torchrun``, seeding,
+"""One trainer for every paper: device selection, float16 AMP on CUDA and bfloat16 autocast on CPU
+(``TrainConfig.bf16``, on by default; fp32 master weights, no GradScaler), DDP under ``torchrun``, seeding,
 atomic per-epoch checkpoints with automatic resume, step LR schedules, a CSV log of every loss
 term, a loss-curve figure, a progress bar, and a clear stop when a loss turns NaN/inf.
 
@@ -9,7 +10,8 @@ optimised; every term is logged) and a dataset yielding dicts of tensors::
                       lr_step=40, lr_gamma=0.1, out_dir="runs/didfuse"))
     history = trainer.fit()          # resumes from out_dir/checkpoint.pt when present
 
-Data order: epoch e visits the permutation ``default_rng(seed + e)``; under DDP rank r takes every
+Data order: epoch e visits the permutation ``default_rng(seed + e)``; a dataset with a
+``set_epoch(e)`` method is told the epoch first (random crops seeded by epoch and item); under DDP rank r takes every
 world-size-th index of it, so an interrupted run resumes on exactly the batches it would have seen,
 and a 2-process run with batch b sees the same global batches as one process with batch 2b.
 """
@@ -21,6 +23,7 @@ import io
 import math
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -148,6 +151,11 @@ class Trainer:
         self.train_seconds = float(st.get("train_seconds", 0.0))
         self.start_epoch = int(st["epoch"]) + 1
         torch.set_rng_state(st["torch_rng"].cpu())
+        saved = st.get("precision")
+        if saved and saved != self.precision:  # resuming stays exact only in the precision it started in
+            warnings.warn(f"resuming {self.ckpt} (trained in {saved}) in {self.precision}: the run will not equal "
+                          f"an uninterrupted one; pass the same amp/bf16 settings to continue it exactly",
+                          stacklevel=3)
 
     # ------------------------------------------------------------------ logging
     def _write_log(self) -> None:
@@ -194,6 +202,8 @@ class Trainer:
 
         for epoch in range(self.start_epoch, self.cfg.epochs):
             t0 = time.perf_counter()
+            if hasattr(self.dataset, "set_epoch"):  # e.g. random crops drawn afresh, reproducibly, each epoch
+                self.dataset.set_epoch(epoch)
             self.net.train()
             sums: dict[str, float] = {}
             steps = 0

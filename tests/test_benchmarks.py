@@ -61,6 +61,9 @@ def test_training_benchmark_smoke(tmp_path, real_data):
     c = pd.read_csv(tmp_path / "benchmarks" / "training_curves.csv")
     assert list(c.columns) == ["epoch", "fp32 total", "bf16 total", "relative difference"] and len(c) == 2
     assert (tmp_path / "benchmarks" / "training_curves.png").exists()
+    assert "same initial weights, seed and batches" in (tmp_path / "benchmarks" / "training_curves.md").read_text()
+    prov = json.loads((tmp_path / "benchmarks" / "provenance-training.json").read_text())
+    assert prov["status"] == "ok" and prov["profile"] == "benchmark" and prov["params"]["smoke"]
 
 
 def test_committed_training_benchmark_shows_the_bf16_gain():

@@ -86,3 +86,26 @@ def test_load_run_rejects_foreign_and_missing_checkpoints(tmp_path):
         runs.load_run(tmp_path)
     with pytest.raises(FileNotFoundError, match="no trained run"):
         runs.load_run(tmp_path / "nope")
+
+
+def test_lazy_dataset_builds_on_first_use_and_forwards_the_epoch():
+    built = []
+
+    class D(torch.utils.data.Dataset):
+        epoch = None
+
+        def set_epoch(self, e):
+            self.epoch = e
+
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return self.epoch
+
+    lazy = runs.LazyDataset(lambda: built.append(1) or D(), 2)
+    lazy.set_epoch(3)
+    assert not built and len(lazy) == 2  # nothing read yet
+    assert lazy[0] == 3 and built == [1]  # built with the epoch it was told before
+    lazy.set_epoch(4)
+    assert lazy[1] == 4 and built == [1]

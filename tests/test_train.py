@@ -111,3 +111,47 @@ def test_bf16_autocast_on_cpu_is_used_learns_and_is_deterministic(tmp_path):
     assert off.precision == "fp32" and set(seen) == {torch.float32}
     # bf16 and fp32 track each other on this toy problem
     assert abs(off.history[-1]["mse"] - h1[-1]["mse"]) < 0.1 * h1[-1]["mse"]
+
+
+def test_bf16_resume_is_exact_and_a_precision_change_warns(tmp_path):
+    full = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "full", epochs=3))
+    assert full.precision == "bf16-autocast"
+    full.fit()
+    Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "part", epochs=1)).fit()
+    resumed = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "part", epochs=3))
+    resumed.fit()
+    assert full.history == resumed.history
+    assert all(torch.equal(a, b) for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()))
+    assert torch.load(tmp_path / "part" / "checkpoint.pt", weights_only=True)["precision"] == "bf16-autocast"
+    with pytest.warns(UserWarning, match=r"trained in bf16-autocast\) in fp32"):
+        Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "part", epochs=4, bf16=False))
+
+
+def test_didfuse_loss_under_bf16_autocast(tmp_path):
+    """The DIDFuse loss through the bf16 Trainer: every term is logged as a finite float, and SSIM (whose
+    variance terms E[x^2] - E[x]^2 cancel badly in bf16) is evaluated in fp32 even under autocast (kornia
+    filters with autocast disabled), so it equals the fp32 value on the same bf16 reconstruction."""
+    from fusionkit.losses import didfuse_training_loss, ssim_loss
+    from fusionkit.nets import build
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2, 1, 24, 24, generator=g)
+    y = (x + 0.02 * torch.randn(x.shape, generator=g)).clamp(0, 1).bfloat16()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        s = ssim_loss(x, y)
+    assert float(s) == pytest.approx(float(ssim_loss(x, y.float())), rel=1e-6, abs=1e-9)
+
+    class Pairs(torch.utils.data.Dataset):
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, i):
+            return {"a": x[i % 2], "b": x[(i + 1) % 2]}
+
+    torch.manual_seed(0)
+    t = Trainer(build("didfuse"), didfuse_training_loss("paper"), Pairs(), cfg(tmp_path, epochs=2, batch_size=4,
+                                                                                lr=1e-3))
+    hist = t.fit()
+    terms = ("total", "gap_base", "gap_detail", "recon_ir", "recon_vis", "grad_vis")
+    assert t.precision == "bf16-autocast"
+    assert all(type(r[k]) is float and r[k] == r[k] for r in hist for k in terms)

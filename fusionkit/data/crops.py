@@ -36,6 +36,48 @@ class CropPairs(Dataset):
         return {"a": self.a[i], "b": self.b[i]}
 
 
+class RandomCropPairs(Dataset):
+    """Random grey crops of the pairs of several ``(dataset, split)`` sets, drawn afresh each epoch.
+
+    The full images are held in memory as 8-bit levels; item ``i`` of epoch ``e`` is the crop at a
+    position drawn by ``numpy.random.default_rng([seed, e, i])``, so a run (and a resumed run, which
+    calls :meth:`set_epoch` again) sees exactly the same crops. Items are ``{"a", "b"}`` as in
+    :class:`CropPairs`. Images smaller than ``crop`` are an error naming them."""
+
+    def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int = 64, limit: int | None = None,
+                 seed: int = 0):
+        self.crop, self.seed, self.epoch = crop, seed, 0
+        self.images: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.names: list[str] = []
+        for name, split in sets:
+            ds = FusionDataset(name, split, mode="gray", limit=limit)
+            for i in range(len(ds)):
+                it = ds[i]
+                if min(it["a"].shape[-2:]) < crop:
+                    raise ValueError(f"{name}/{it['name']}: image {tuple(it['a'].shape[-2:])} is smaller than the "
+                                     f"{crop}x{crop} crop")
+                self.images.append(tuple((x * 255).round().to(torch.uint8) for x in (it["a"], it["b"])))
+                self.names.append(f"{name}/{it['name']}")
+        if not self.images:
+            raise ValueError(f"RandomCropPairs: no pairs in {list(sets)}")
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        import numpy as np
+
+        a, b = self.images[i]
+        h, w = a.shape[-2:]
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))
+        cut = (slice(None), slice(y, y + self.crop), slice(x, x + self.crop))
+        return {"a": a[cut].float() / 255, "b": b[cut].float() / 255}
+
+
 def count_pairs(sets: Sequence[tuple[str, str | None]], limit: int | None = None) -> int:
     """How many items :class:`CropPairs` would hold, without reading an image."""
     return sum(len(FusionDataset(n, s, limit=limit)) for n, s in sets)

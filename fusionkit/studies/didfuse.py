@@ -16,13 +16,16 @@ import torch
 
 from .. import evaluation as E
 from .. import paper_tables, viz
-from ..data.crops import CropPairs, count_pairs
+from ..data.crops import CropPairs, RandomCropPairs, count_pairs
 from ..report import Table
 from ..runs import LazyDataset, Run, RunSpec, train_cached
 from .config import StudyConfig, make_config
 
 METRICS = ("EN", "SD", "SF", "VIF", "AG", "SCD")
 TRAIN_SETS: tuple[tuple[str, str], ...] = (("didfuse-flir-train", "train"), ("roadscene", "train"))
+#: Training data by name: the paper's (FLIR-Train + the RoadScene stand-in for NIR) or FLIR-Train
+#: alone (what the released IJCAI code trains on).
+TRAIN_DATA = {"paper": TRAIN_SETS, "flir": (("didfuse-flir-train", "train"),)}
 VAL_SETS = {"RoadScene-val": ("roadscene", "val")}
 TEST_SETS = {"TNO": ("didfuse-tno", "test"), "FLIR": ("didfuse-flir-test", "test"),
              "NIR-Country": ("didfuse-nir-country", "test")}
@@ -66,6 +69,8 @@ class Config(StudyConfig):
     lr_step: int | None = 40
     max_steps_per_epoch: int | None = None
     train_limit: int | None = None  # pairs per training set (None: all)
+    random_crops: bool = False  # a new random crop of each pair every epoch (else one centre crop)
+    train_data: str = "paper"  # 'paper' (FLIR-Train + RoadScene train) or 'flir' (the released code's)
     variant: str = "paper"  # loss variant: 'paper' or 'released' (fusionkit.losses)
     rule: str = "saliency+cam"
     ablation_rule: str | None = None  # Table IV's rule (None: rule)
@@ -105,10 +110,14 @@ class DIDFuseRun(RunSpec):
     crop: int = 128
     lr_step: int | None = 40
     train_limit: int | None = None
+    random_crops: bool = False  # False: one centre crop per pair; True: a new random crop every epoch
+    train_data: str = "paper"  # a key of TRAIN_DATA
 
     def __post_init__(self):
         if self.ablation not in ABLATION_NAMES:
             raise ValueError(f"unknown ablation {self.ablation!r}; valid: {', '.join(ABLATION_NAMES)}")
+        if self.train_data not in TRAIN_DATA:
+            raise ValueError(f"unknown train_data {self.train_data!r}; valid: {', '.join(TRAIN_DATA)}")
 
     def label(self) -> str:
         return f"{self.ablation}-{self.variant}-seed{self.seed}"
@@ -123,15 +132,19 @@ class DIDFuseRun(RunSpec):
         return didfuse_training_loss(self.variant, "none" if self.ablation == "no_skip" else self.ablation)
 
     def dataset(self):
-        return LazyDataset(lambda: CropPairs(TRAIN_SETS, self.crop, self.train_limit),
-                           count_pairs(TRAIN_SETS, self.train_limit))
+        sets = TRAIN_DATA[self.train_data]
+        if self.random_crops:
+            return LazyDataset(lambda: RandomCropPairs(sets, self.crop, self.train_limit, self.seed),
+                               count_pairs(sets, self.train_limit))
+        return LazyDataset(lambda: CropPairs(sets, self.crop, self.train_limit), count_pairs(sets, self.train_limit))
 
 
 def run_spec(cfg: Config, ablation: str = "none", i: int = 0) -> DIDFuseRun:
     """Training ``i`` (seed ``cfg.seed + i``) of ``ablation`` under ``cfg``."""
     return DIDFuseRun(ablation=ablation, variant=cfg.variant, seed=cfg.seed + i, epochs=cfg.epochs,
                       batch_size=cfg.batch_size, crop=cfg.crop, lr=cfg.lr, lr_step=cfg.lr_step,
-                      max_steps_per_epoch=cfg.max_steps_per_epoch, train_limit=cfg.train_limit)
+                      max_steps_per_epoch=cfg.max_steps_per_epoch, train_limit=cfg.train_limit,
+                      random_crops=cfg.random_crops, train_data=cfg.train_data)
 
 
 def train(cfg: Config, ablation: str = "none", i: int = 0, progress: bool = True) -> Run:
