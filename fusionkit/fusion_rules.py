@@ -7,7 +7,7 @@ network may apply it tile by tile, :mod:`fusionkit.nets.fast`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -16,13 +16,29 @@ from .registry import RULES
 
 
 @dataclass(frozen=True)
+class Split:
+    """A rule written as global statistics plus a local part, so it can run tile by tile in cache:
+    ``rule(x, y) == local(x, y, stats(x, y))`` on the full maps, and on a tile with a ``halo``-pixel
+    margin (zero padding where the tile meets the image border) ``local`` is exact everywhere except
+    within ``halo`` pixels of the tile's interior sides."""
+
+    stats: Callable[[torch.Tensor, torch.Tensor], Any]
+    local: Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor]
+    halo: int
+
+
+@dataclass(frozen=True)
 class Rule:
-    """A registered fusion rule: ``rule(x, y) -> fused`` on (N, C, H, W) feature maps."""
+    """A registered fusion rule: ``rule(x, y) -> fused`` on (N, C, H, W) feature maps.
+
+    ``pointwise``: the output at a pixel depends only on the inputs at that pixel; ``split``: how to
+    run the rule tile by tile when it needs global statistics or neighbours (None: full maps only)."""
 
     name: str
     fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     pointwise: bool = False
     doc: str = ""
+    split: Split | None = None
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.fn(x, y)
@@ -85,73 +101,113 @@ def weighted_average(x: torch.Tensor, y: torch.Tensor, gamma: float = 0.5) -> to
     return gamma * x + (1 - gamma) * y
 
 
-def _box_sum_1d(x: torch.Tensor, r: int, dim: int) -> torch.Tensor:
-    """Sum over a (2r+1) window along ``dim`` with zero padding, by in-place shifted additions."""
-    n = x.shape[dim]
-    out = x.clone()
-    for i in range(1, min(r, n - 1) + 1):
-        out.narrow(dim, i, n - i).add_(x.narrow(dim, 0, n - i))
-        out.narrow(dim, 0, n - i).add_(x.narrow(dim, i, n - i))
-    return out
-
-
 def _window_count(n: int, r: int, like: torch.Tensor) -> torch.Tensor:
     i = torch.arange(n, device=like.device)
     return ((i + r).clamp(max=n - 1) - (i - r).clamp(min=0) + 1).to(like.dtype)
 
 
 def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
-    """Mean over the (2r+1)^2 window counting only pixels inside the image (He's boxfilter / N).
+    """Mean over the (2r+1)^2 window counting only pixels inside the image (He's boxfilter / N), per
+    channel of an (N, C, H, W) tensor; the result is channels-last.
 
-    Separable sums of shifted views (2(2r+1) additions per pixel, no padded copies): equal to
-    ``avg_pool2d(..., count_include_pad=False)`` up to float rounding and 2-3x faster on CPU, which
-    matters for the 64-channel guided filters of DIDFuse's saliency attention."""
-    h, w = x.shape[-2:]
-    s = _box_sum_1d(_box_sum_1d(x, r, x.dim() - 1), r, x.dim() - 2)
+    One depthwise (2r+1)^2 convolution of ones with zero padding, divided by the in-image window
+    size: oneDNN's channels-last depthwise kernel is about 6x faster on CPU than separable sums of
+    shifted views or ``avg_pool2d`` (measured on 64-channel 76x76 tiles), which is what makes
+    DIDFuse's 64-channel guided filters affordable. Hand-written because library box filters
+    (``avg_pool2d``, ``kornia.filters.box_blur``) divide by the full window or pad by reflection."""
+    n, c, h, w = x.shape
+    k = 2 * r + 1
+    weight = torch.ones((c, 1, k, k), device=x.device, dtype=x.dtype)
+    s = F.conv2d(x.contiguous(memory_format=torch.channels_last), weight, padding=r, groups=c)
     count = _window_count(h, r, x)[:, None] * _window_count(w, r, x)[None, :]
     return s.div_(count)
 
 
 def guided_filter(guide: torch.Tensor, p: torch.Tensor, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
-    """He, Sun & Tang's guided filter, per channel, on (N, C, H, W) tensors."""
-    mI, mp = box_mean(guide, r), box_mean(p, r)
-    a = (box_mean(guide * p, r) - mI * mp) / (box_mean(guide * guide, r) - mI * mI + eps)
-    b = mp - a * mI
-    return box_mean(a, r) * guide + box_mean(b, r)
+    """He, Sun & Tang's guided filter, per channel, on (N, C, H, W) tensors (channels-last result).
+
+    The four box means of the first stage run as one convolution over inputs stacked along the batch,
+    the two of the second stage as another."""
+    n = guide.shape[0]
+    m = box_mean(torch.cat([guide, p, guide * p, guide * guide]), r)
+    mI, mp, mIp, mII = m[:n], m[n:2 * n], m[2 * n:3 * n], m[3 * n:]
+    a = (mIp - mI * mp) / (mII - mI * mI + eps)
+    ab = box_mean(torch.cat([a, mp - a * mI]), r)
+    return ab[:n] * guide + ab[n:]
 
 
-def _levels(x: torch.Tensor) -> torch.Tensor:
-    lo = x.amin(dim=(-2, -1), keepdim=True)
-    hi = x.amax(dim=(-2, -1), keepdim=True)
-    return torch.round((x - lo) / (hi - lo).clamp_min(1e-12) * 255).long()
+def _unit(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """Per-channel min-max normalisation to [0, 1] (the histogram's quantiser and the filter's guide)."""
+    return (x - lo) / (hi - lo).clamp_min(1e-12)
+
+
+def _levels(u: torch.Tensor) -> torch.Tensor:
+    return torch.round(u * 255).long()
+
+
+def _min_max(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return x.amin(dim=(-2, -1), keepdim=True), x.amax(dim=(-2, -1), keepdim=True)
+
+
+def saliency_table(x: torch.Tensor, rows: int = 32) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The global part of eq. (9) per channel: ``(lo, hi, table)`` with ``table[n, k, c] = sum_j H(j) |k - j|``
+    over the 256-level histogram H of the min-max quantised channel. The histogram is accumulated over
+    blocks of ``rows`` image rows, so no full-size integer map is ever stored."""
+    lo, hi = _min_max(x)
+    n, c, h, w = x.shape
+    xs, los, his = (t.permute(0, 2, 3, 1) for t in (x, lo, hi))  # views; contiguous for channels-last x
+    offset = 256 * torch.arange(n * c, device=x.device).view(n, 1, 1, c)
+    hist = torch.zeros(n * c * 256, device=x.device, dtype=torch.long)
+    for r0 in range(0, h, rows):
+        lv = _levels(_unit(xs[:, r0:r0 + rows], los, his)).add_(offset)
+        hist += torch.bincount(lv.flatten(), minlength=n * c * 256)
+    hist = hist.view(n, c, 256).to(x.dtype)
+    k = torch.arange(256, device=x.device, dtype=x.dtype)
+    table = (hist.unsqueeze(2) * (k.view(1, 1, 256, 1) - k.view(1, 1, 1, 256)).abs()).sum(-1)  # (n, c, 256)
+    return lo, hi, table.transpose(1, 2).contiguous()  # (n, 256, c): looked up with channels last
+
+
+def _lookup(table: torch.Tensor, lv: torch.Tensor) -> torch.Tensor:
+    """``table[n, lv[n, c, y, x], c]`` as an (N, C, H, W) tensor, gathered in channels-last order."""
+    n, c, h, w = lv.shape
+    idx = lv.permute(0, 2, 3, 1).reshape(n, h * w, c)
+    return torch.gather(table, 1, idx).view(n, h, w, c).permute(0, 3, 1, 2)
 
 
 def histogram_saliency(x: torch.Tensor) -> torch.Tensor:
     """Eq. (9): S(x, y) = sum_k H(k) |level(x, y) - k| per channel (256 levels, see above)."""
-    lv = _levels(x)
-    n, c = x.shape[:2]
-    flat = lv.flatten(2) + 256 * torch.arange(n * c, device=x.device).view(n, c, 1)
-    hist = torch.bincount(flat.flatten(), minlength=n * c * 256).view(n, c, 256).to(x.dtype)
-    k = torch.arange(256, device=x.device, dtype=x.dtype)
-    table = (hist.unsqueeze(2) * (k.view(1, 1, 256, 1) - k.view(1, 1, 1, 256)).abs()).sum(-1)  # (n, c, 256)
-    return torch.gather(table, 2, lv.flatten(2)).view_as(x)
+    lo, hi, table = saliency_table(x)
+    return _lookup(table, _levels(_unit(x, lo, hi)))
 
 
-def saliency_attention(x: torch.Tensor, y: torch.Tensor, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
-    """Eqs. (9)-(12): histogram-saliency weights refined by guided filtering, then a weighted sum."""
-    sx, sy = histogram_saliency(x), histogram_saliency(y)
+def _saliency_local(x: torch.Tensor, y: torch.Tensor, stats, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
+    """Eqs. (9)-(12) given the global statistics ``stats = (saliency_table(x), saliency_table(y))``;
+    every operation after them has radius ``2 r`` (two nested box means of the guided filter).
+    x and y are stacked along the batch, so each step is one call for both."""
+    (lox, hix, tx), (loy, hiy, ty) = stats
+    n = x.shape[0]
+    u = _unit(torch.cat([x, y]), torch.cat([lox, loy]), torch.cat([hix, hiy]))  # guides of both filters
+    s = _lookup(torch.cat([tx, ty]), _levels(u))
+    sx, sy = s[:n], s[n:]
     tot = sx + sy
     wx = torch.where(tot > 0, sx / tot.clamp_min(1e-12), torch.full_like(tot, 0.5))
-
-    def norm(t):
-        lo, hi = t.amin(dim=(-2, -1), keepdim=True), t.amax(dim=(-2, -1), keepdim=True)
-        return (t - lo) / (hi - lo).clamp_min(1e-12)
-
-    gx, gy = guided_filter(norm(x), wx, r, eps), guided_filter(norm(y), 1 - wx, r, eps)
+    g = guided_filter(u, torch.cat([wx, 1 - wx]), r, eps)
+    gx, gy = g[:n], g[n:]
     den = gx + gy
     w = torch.where(den.abs() > 1e-12, gx / torch.where(den.abs() > 1e-12, den, torch.ones_like(den)),
                     torch.full_like(den, 0.5))
     return w * x + (1 - w) * y
+
+
+def _saliency_stats(x: torch.Tensor, y: torch.Tensor):
+    return saliency_table(x), saliency_table(y)
+
+
+def saliency_attention(x: torch.Tensor, y: torch.Tensor, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
+    """Eqs. (9)-(12): histogram-saliency weights refined by guided filtering, then a weighted sum.
+
+    The min-max normalised feature channel guides the filter of the saliency weights."""
+    return _saliency_local(x, y, _saliency_stats(x, y), r, eps)
 
 
 def l1_attention(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -159,15 +215,41 @@ def l1_attention(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return l1_rule(x, y, window=1)
 
 
-def channel_attention(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Eqs. (14)-(16): per-channel weights from global pooling (mean |feature|), normalised over the two."""
+def _cam_stats(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Eqs. (14)-(15): the channel weight of x from global pooling (mean |feature|) of both maps."""
     ax, ay = x.abs().mean(dim=(-2, -1), keepdim=True), y.abs().mean(dim=(-2, -1), keepdim=True)
     tot = ax + ay
-    wx = torch.where(tot > 0, ax / tot.clamp_min(1e-12), torch.full_like(tot, 0.5))
+    return torch.where(tot > 0, ax / tot.clamp_min(1e-12), torch.full_like(tot, 0.5))
+
+
+def _cam_local(x: torch.Tensor, y: torch.Tensor, wx: torch.Tensor) -> torch.Tensor:
     return wx * x + (1 - wx) * y
 
 
+def channel_attention(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Eqs. (14)-(16): per-channel weights from global pooling (mean |feature|), normalised over the two."""
+    return _cam_local(x, y, _cam_stats(x, y))
+
+
 SPATIAL = {"weighted": weighted_average, "l1_attention": l1_attention, "saliency": saliency_attention}
+#: Each spatial strategy as (global statistics or None, local part, radius of the local part).
+_SPLIT = {"weighted": (None, lambda x, y, st: weighted_average(x, y), 0),
+          "l1_attention": (None, lambda x, y, st: l1_attention(x, y), 1),
+          "saliency": (_saliency_stats, _saliency_local, 6)}
+
+
+def _split_layer(spatial: str, cam: bool) -> Split:
+    """Eq. (17) as global statistics (saliency tables and/or CAM weights) + a local part."""
+    gstats, glocal, halo = _SPLIT[spatial]
+
+    def stats(x, y):
+        return (gstats(x, y) if gstats else None), (_cam_stats(x, y) if cam else None)
+
+    def local(x, y, st):
+        s = glocal(x, y, st[0])
+        return (s + _cam_local(x, y, st[1])) / 2 if cam else s
+
+    return Split(stats, local, halo)
 
 
 def didfuse_fusion_layer(spatial: str = "saliency", cam: bool = True):
@@ -182,7 +264,7 @@ def didfuse_fusion_layer(spatial: str = "saliency", cam: bool = True):
 
     name = f"{spatial}+cam" if cam else spatial
     doc = f"DIDFuse fusion layer: {spatial} spatial attention" + (" + channel attention, eq. (17)" if cam else "")
-    return Rule(name, layer, pointwise=spatial == "weighted" and not cam, doc=doc)
+    return Rule(name, layer, pointwise=spatial == "weighted" and not cam, doc=doc, split=_split_layer(spatial, cam))
 
 
 for _s in SPATIAL:

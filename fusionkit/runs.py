@@ -27,6 +27,7 @@ from torch.utils.data import Dataset
 
 from . import zoo
 from .checkpoints import CheckpointError, load_weights
+from .train import NOT_LOSSES
 from .utils import atomic_write_text
 
 
@@ -190,7 +191,7 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
     training time, device, loss history)."""
     from .utils import git_state
 
-    final = {k: v for k, v in (run.history[-1] if run.history else {}).items() if k not in ("epoch", "lr", "steps")}
+    final = {k: v for k, v in (run.history[-1] if run.history else {}).items() if k not in NOT_LOSSES}
     meta = {**_record(run.spec), "profile": profile, "git": git_state(), "device": run.meta.get("device"),
             "precision": run.meta.get("precision"),
             "train_seconds": run.meta.get("train_seconds_total", run.train_seconds), "final_losses": final,

@@ -116,6 +116,7 @@ class Trainer:
         self.log_path = self.out / "log.csv"
         self.history: list[dict[str, float]] = []
         self.train_seconds = 0.0  # wall time of every epoch so far, resumed runs included
+        self.epoch_seconds: list[float] = []  # wall time of each epoch (training time against loss)
         self.start_epoch = 0
         if config.resume and self.ckpt.exists():
             self._load()
@@ -125,7 +126,8 @@ class Trainer:
         return {"epoch": epoch, "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
                 "scheduler": self.sched.state_dict() if self.sched else None,
                 "scaler": self.scaler.state_dict(), "history": self.history, "config": asdict(self.cfg),
-                "train_seconds": self.train_seconds, "precision": self.precision,
+                "train_seconds": self.train_seconds, "precision": self.precision, "threads": torch.get_num_threads(),
+                "epoch_seconds": self.epoch_seconds,
                 "torch_rng": torch.get_rng_state()}
 
     def _save(self, epoch: int) -> None:
@@ -149,6 +151,7 @@ class Trainer:
         self.scaler.load_state_dict(st["scaler"])
         self.history = list(st["history"])
         self.train_seconds = float(st.get("train_seconds", 0.0))
+        self.epoch_seconds = list(st.get("epoch_seconds", []))
         self.start_epoch = int(st["epoch"]) + 1
         torch.set_rng_state(st["torch_rng"].cpu())
         saved = st.get("precision")
@@ -238,10 +241,15 @@ class Trainer:
             self.history.append(row)
             if self.sched:
                 self.sched.step()
-            self.train_seconds += time.perf_counter() - t0
+            self.epoch_seconds.append(time.perf_counter() - t0)
+            self.train_seconds += self.epoch_seconds[-1]
             self._save(epoch)
             self._write_log()
         return self.history
+
+
+#: History columns that are not loss terms.
+NOT_LOSSES = ("epoch", "lr", "steps")
 
 
 def plot_losses(history: list[dict[str, float]]):
@@ -249,7 +257,7 @@ def plot_losses(history: list[dict[str, float]]):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    terms = [k for k in (history[0] if history else {}) if k not in ("epoch", "lr", "steps")]
+    terms = [k for k in (history[0] if history else {}) if k not in NOT_LOSSES]
     ep = [r["epoch"] for r in history]
     for k in terms:
         ax.plot(ep, [max(r[k], 1e-12) if r[k] > 0 else r[k] for r in history], label=k)

@@ -99,7 +99,8 @@ class DIDFuseMethod(_NetMethod):
         from ..nets.fast import FastDIDFuse
 
         if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
-            self._fast, self._fast_dev = FastDIDFuse(self.model, tile=self.options["tile"]), a.device
+            self._fast, self._fast_dev = FastDIDFuse(self.model, tile=self.options["tile"],
+                                                        rule_tile=self.options["rule_tile"]), a.device
         return self._fast.fuse(a, b, self.rule)
 
 
@@ -113,11 +114,12 @@ class DIDFuseIJCAI(DIDFuseMethod):
     applied to all four encoder outputs as in the released test code; ``checkpoint`` = folder holding
     Encoder_weight_IJCAI.pkl / Decoder_weight_IJCAI.pkl (default: manifest entry didfuse-ijcai);
     ``device``; ``fast`` (default True): the optimised inference path
-    (:class:`fusionkit.nets.fast.FastDIDFuse`, same image to float rounding) with ``tile``-pixel tiles.
+    (:class:`fusionkit.nets.fast.FastDIDFuse`, same image to float rounding) with ``tile``-pixel tiles,
+    and ``rule_tile``-pixel tiles for the local part of the attention rules.
     """
 
     name, citation = "didfuse-ijcai", "Zhao, Xu, Zhang, Liu & Zhang, IJCAI 2020"
-    defaults = {"rule": "sum", "checkpoint": None, "device": None, "fast": True, "tile": 128}
+    defaults = {"rule": "sum", "checkpoint": None, "device": None, "fast": True, "tile": 128, "rule_tile": 64}
 
     def __init__(self, **options: Any):
         super().__init__(**options)

@@ -18,12 +18,12 @@ class DIDFuseTrained(DIDFuseMethod):
     Options: ``model`` = a short name in ``zoo/didfuse/`` (default 'table5', the Table V model);
     ``checkpoint`` = instead, a run folder (``runs/didfuse/<key>``), its ``checkpoint.pt`` or a zoo
     ``.pt`` file; ``rule`` (default 'saliency+cam', the paper's choice after Table III); ``device``,
-    ``fast`` (the optimised inference path), ``tile``. Weights load with ``weights_only=True``.
+    ``fast`` (the optimised inference path), ``tile``, ``rule_tile``. Weights load with ``weights_only=True``.
     """
 
     name, citation = "didfuse", "Zhao et al., DIDFuse extended version (../shared/papers 002); trained here"
     defaults = {"model": "table5", "checkpoint": None, "rule": "saliency+cam", "device": None, "fast": True,
-                "tile": 128}
+                "tile": 128, "rule_tile": 64}
 
     def __init__(self, _model: nn.Module | None = None, **options: Any):
         super().__init__(**options)

@@ -5,7 +5,8 @@
 
 Images are 2-D grey arrays/tensors in [0, 255]; ``a`` and ``b`` are the two sources (ir-vis:
 a = infrared). ``convention="vifb"`` reproduces the VIFB benchmark's MATLAB code for its 13
-metrics (other metrics are the same in both conventions). Definitions and citations:
+metrics (other metrics are the same in both conventions); ``convention="didfuse"`` changes SD, SF
+and AG to the definitions that reproduce the DIDFuse (IJCAI 2020) tables. Definitions and citations:
 ``REGISTRY`` and docs/metrics.md. Backends: ``"fast"`` (batched torch, default) and
 ``"reference"`` (straightforward NumPy/SciPy, used to validate the fast one).
 """

@@ -1,7 +1,7 @@
 """Render docs/metrics.md from the registry: ``python -m fusionkit.metrics.docs > docs/metrics.md``."""
 from __future__ import annotations
 
-from .registry import REGISTRY, VIFB_METRICS
+from .registry import DIDFUSE_DEFINITIONS, REGISTRY, VIFB_METRICS
 
 INTRO = """# Fusion metrics in fusionkit
 
@@ -24,6 +24,10 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
   13 metrics ({vifb}), quirks included; the column "VIFB convention" says what differs. Metrics outside
   VIFB are identical in both conventions. For RGB images VIFB evaluates each channel and averages
   (SF sees the channels side by side): `fusionkit.metrics.vifb.evaluate_vifb_rgb`.
+* `didfuse`: SD, SF and AG as the DIDFuse papers computed them (every other metric as `standard`),
+  found by the search at the end of this page; on the released IJCAI checkpoint's 8-bit outputs they
+  give the IJCAI 2020 Table 4 values for TNO, FLIR and NIR to all printed digits.
+{didfuse}
 
 ## Backends
 
@@ -59,6 +63,80 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
 | --- | --- | --- | --- | --- | --- |
 """
 
+PUZZLE = """
+## The DIDFuse SD/SF/AG puzzle (issue 10)
+
+The released DIDFuse checkpoint (`didfuse-ijcai`, rule `sum`) fuses DIDFuse's TNO test set
+(`didfuse-tno`, 40 pairs) into the authors' published images (`Test_result/TNO_IJCAI/F*.png` of
+Zhaozixiang1228/IVIF-DIDFuse: after rounding to 8 bits 266 of 11.6 M pixels differ, by one grey
+level), and with `standard` its mean EN (7.006), MI and VIF are those of the IJCAI 2020 paper's
+Table 4. Its SD, SF and AG were not: 46.885 / 11.272 / 5.522 against 42.657 / 13.126 / 4.294. The
+comparison methods' values in that table and in the extended paper's Table V are identical (e.g.
+FusionGAN on TNO: SD 29.035, SF 8.762, AG 2.417), so both papers used the same evaluation code; it is
+not released (IVIF-DIDFuse holds the test code only, whose output is the float image saved by
+`skimage.io.imsave` as an 8-bit PNG). The Python `Evaluator` of the group's later CDDFuse repository
+(population `np.std`, SF from the means of squared forward differences, AG from central differences
+averaged over MN) reproduces neither SD nor SF (the table's rows "population std about the image
+mean", "means over M(N-1), (M-1)N" and "np.gradient, / MN"). We therefore scored the
+released checkpoint's 8-bit TNO outputs with candidate definitions
+(`python benchmarks/didfuse_metric_conventions.py`; mean over the 40 pairs; "extended" is the
+extended paper's Table V DIDFuse row on TNO):
+
+| metric | definition (mean over 40 TNO pairs) | value | IJCAI paper | Δ IJCAI | extended paper | Δ extended |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+| SD | population std about the image mean (standard) | 46.885 | 42.657 | +9.91 % | 44.251 | +5.95 % |
+| SD | sample std, ddof = 1 (MATLAB std2) | 46.886 | 42.657 | +9.91 % | 44.251 | +5.95 % |
+| SD | the [0, 1] image's std x 255 | 46.885 | 42.657 | +9.91 % | 44.251 | +5.95 % |
+| SD | mean of the per-column stds | 40.939 | 42.657 | -4.03 % | 44.251 | -7.48 % |
+| SD | mean of the per-row stds | 33.383 | 42.657 | -21.74 % | 44.251 | -24.56 % |
+| SD | deviations from each row's mean | 36.352 | 42.657 | -14.78 % | 44.251 | -17.85 % |
+| SD | deviations from each column's mean (didfuse) | 42.657 | 42.657 | -0.00 % | 44.251 | -3.60 % |
+| SD | pooled over all pairs' pixels (one std) | 63.066 | 42.657 | +47.84 % | 44.251 | +42.52 % |
+| SF | forward differences, no border, sums / MN (standard) | 11.272 | 13.126 | -14.13 % | 14.011 | -19.55 % |
+| SF | forward differences, no border, means over M(N-1), (M-1)N | 11.284 | 13.126 | -14.03 % | 14.011 | -19.46 % |
+| SF | np.gradient (central differences) | 8.948 | 13.126 | -31.83 % | 14.011 | -36.13 % |
+| SF | 4 directions (diagonals weighted 1/2) | 15.426 | 13.126 | +17.53 % | 14.011 | +10.10 % |
+| SF | circular differences (wrap-around) | 12.069 | 13.126 | -8.05 % | 14.011 | -13.86 % |
+| SF | zero padding on both sides ('full' [1 -1]) | 14.665 | 13.126 | +11.72 % | 14.011 | +4.66 % |
+| SF | zero padding before the first column/row | 13.191 | 13.126 | +0.49 % | 14.011 | -5.85 % |
+| SF | zero padding past the last column/row (didfuse) | 13.126 | 13.126 | +0.00 % | 14.011 | -6.32 % |
+| AG | forward differences over (M-1)(N-1) (standard) | 5.522 | 4.294 | +28.60 % | 4.688 | +17.79 % |
+| AG | forward differences, zeros past the last column/row, / MN | 5.739 | 4.294 | +33.64 % | 4.688 | +22.41 % |
+| AG | np.gradient, sqrt(gx^2 + gy^2) (no /2), / (M-1)(N-1) | 6.073 | 4.294 | +41.43 % | 4.688 | +29.54 % |
+| AG | np.gradient, / MN | 4.276 | 4.294 | -0.41 % | 4.688 | -8.78 % |
+| AG | np.gradient, / (M-1)(N-1) (vifb, didfuse) | 4.294 | 4.294 | +0.01 % | 4.688 | -8.40 % |
+| SD | fusionkit convention='didfuse', 8-bit images | 42.657 | 42.657 | -0.00 % | 44.251 | -3.60 % |
+| SF | fusionkit convention='didfuse', 8-bit images | 13.126 | 13.126 | +0.00 % | 14.011 | -6.32 % |
+| AG | fusionkit convention='didfuse', 8-bit images | 4.294 | 4.294 | +0.01 % | 4.688 | -8.40 % |
+| SD | fusionkit convention='didfuse', float outputs x 255, not rounded | 42.655 | 42.657 | -0.00 % | 44.251 | -3.61 % |
+| SF | fusionkit convention='didfuse', float outputs x 255, not rounded | 13.113 | 13.126 | -0.10 % | 14.011 | -6.41 % |
+| AG | fusionkit convention='didfuse', float outputs x 255, not rounded | 4.288 | 4.294 | -0.14 % | 4.688 | -8.53 % |
+
+What matched, for all three metrics to the printed digits: SD about each *column's* mean instead of
+the image mean (what `mean()` of a matrix returns in MATLAB: the code apparently subtracted
+`mean(F)`), SF from forward differences with zeros past the last column and row (the last column
+and row contribute `F^2`, as e.g. MATLAB's `imfilter(F, [-1 1])` with its zero padding gives) over MN, and
+AG from MATLAB's `gradient()` (central differences) over (M-1)(N-1), VIFB's AG. Scored the same way,
+the authors' published fused PNGs of the other two IJCAI test sets give the IJCAI Table 4 values
+exactly as well (`--published DIR`):
+
+| data set (IJCAI Table 4) | pairs | SD (ours / paper) | SF (ours / paper) | AG (ours / paper) |
+| --- | ---: | --- | --- | --- |
+| TNO | 40 | 42.657 / 42.657 | 13.126 / 13.126 | 4.294 / 4.294 |
+| FLIR | 40 | 46.888 / 46.888 | 18.835 / 18.835 | 5.574 / 5.574 |
+| RGB-NIR (`Test_data_NIR_Country`) | 52 | 57.557 / 57.557 | 26.529 / 26.529 | 8.741 / 8.741 |
+
+These definitions are `convention="didfuse"` (definitions under "Conventions" above). Residuals:
+(1) the definitions act on the 8-bit images the authors saved; on fusionkit's float outputs (not
+rounded) SF is 0.10 % and AG 0.14 % lower (last rows of the table), so round to 8 bits, or read the
+PNGs `fusionkit fuse` writes, to reproduce the printed digits. (2) Against the extended paper's
+Table V the gaps of the released checkpoint shrink from +6.0 / -19.5 / +17.8 % (SD / SF / AG,
+`standard`) to -3.6 / -6.3 / -8.4 % (`didfuse`), all now in the direction of that paper's claimed
+improvement: its DIDFuse row is a retrained model (CAM and saliency-attention fusion layer, EN 7.107
+against the released checkpoint's 7.006), whose outputs are not published, so this part of the gap
+is a model difference that no metric definition should close.
+"""
+
 
 def render() -> str:
     rows = []
@@ -67,7 +145,9 @@ def render() -> str:
         kind = "" if s.kind == "full-reference" else " (no-reference)"
         rows.append(f"| **{s.name}**{kind} | {'higher' if s.higher_is_better else 'lower'} | {s.definition} | "
                     f"{vifb} | {s.min_size} | {s.citation} |")
-    return INTRO.replace("{vifb}", ", ".join(VIFB_METRICS)) + "\n".join(rows) + "\n"
+    didfuse = "\n".join(f"  * {m}: {d}" for m, d in DIDFUSE_DEFINITIONS.items())
+    intro = INTRO.replace("{vifb}", ", ".join(VIFB_METRICS)).replace("{didfuse}", didfuse)
+    return intro + "\n".join(rows) + "\n" + PUZZLE
 
 
 if __name__ == "__main__":

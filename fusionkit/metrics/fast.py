@@ -15,7 +15,7 @@ import torch.nn.functional as Fn
 from .reference import MS_SSIM_WEIGHTS, QABF, VIFF_WEIGHTS
 
 Tensor = torch.Tensor
-STANDARD, VIFB = "standard", "vifb"
+STANDARD, VIFB, DIDFUSE = "standard", "vifb", "didfuse"
 
 
 # ----------------------------------------------------------------------------- filters
@@ -369,8 +369,11 @@ def compute(names, f: Tensor, a: Tensor, b: Tensor, convention: str = STANDARD) 
     if "MI" in need:
         out["MI"] = _mi_pair(a, f, convention) + _mi_pair(b, f, convention)
     if "SD" in need:
-        ff = _flat(f)
-        out["SD"] = torch.sqrt(((ff - ff.mean(1, keepdim=True)) ** 2).mean(1))
+        if convention == DIDFUSE:  # deviations from each column's mean
+            out["SD"] = torch.sqrt(_flat((f - f.mean(1, keepdim=True)) ** 2).mean(1))
+        else:
+            ff = _flat(f)
+            out["SD"] = torch.sqrt(((ff - ff.mean(1, keepdim=True)) ** 2).mean(1))
     if "CC" in need:
         out["CC"] = (_pearson(a, f) + _pearson(b, f)) / 2
     if "SCD" in need:
@@ -391,11 +394,12 @@ def compute(names, f: Tensor, a: Tensor, b: Tensor, convention: str = STANDARD) 
         if "RMSE" in need:
             out["RMSE"] = rmse
     if "SF" in need:
-        rf = _flat((f[:, :, 1:] - f[:, :, :-1]) ** 2).sum(1) / (H * W)
-        cf = _flat((f[:, 1:, :] - f[:, :-1, :]) ** 2).sum(1) / (H * W)
+        g = Fn.pad(f, (0, 1, 0, 1)) if convention == DIDFUSE else f  # zeros past the last column / row
+        rf = _flat((g[:, :H, 1:] - g[:, :H, :-1]) ** 2).sum(1) / (H * W)
+        cf = _flat((g[:, 1:, :W] - g[:, :-1, :W]) ** 2).sum(1) / (H * W)
         out["SF"] = torch.sqrt(rf + cf)
     if "AG" in need:
-        if convention == VIFB:
+        if convention in (VIFB, DIDFUSE):
             gy, gx = torch.gradient(f, dim=(1, 2))
             out["AG"] = _flat(torch.sqrt((gx ** 2 + gy ** 2) / 2)).sum(1) / ((H - 1) * (W - 1))
         else:

@@ -6,6 +6,9 @@ MATLAB ``metrics/*.m``), with no attempt at speed: direct 2-D correlations
 VIFB's own MATLAB outputs (``../shared/fixtures/vifb``) and hand-computed cases, and the fast
 torch backend (:mod:`.fast`) is tested against it.
 
+``convention="didfuse"`` changes SD, SF and AG only, to the definitions that reproduce the DIDFuse
+papers' tables (see :data:`.registry.DIDFUSE_DEFINITIONS`).
+
 Every function takes ``(f, a, b, convention)``: the fused image and the two sources as 2-D
 float64 arrays in [0, 255] and the convention name. Definitions: ``docs/metrics.md``.
 """
@@ -15,7 +18,7 @@ import numpy as np
 from scipy.signal import convolve2d, correlate2d
 from scipy import ndimage
 
-STANDARD, VIFB = "standard", "vifb"
+STANDARD, VIFB, DIDFUSE = "standard", "vifb", "didfuse"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -113,6 +116,8 @@ def ce(f, a, b, convention=STANDARD):
 
 # ----------------------------------------------------------------------------- statistics
 def sd(f, a, b, convention=STANDARD):
+    if convention == DIDFUSE:  # deviations from each column's mean (MATLAB mean() of a matrix)
+        return float(np.sqrt(((f - f.mean(0, keepdims=True)) ** 2).mean()))
     return float(np.sqrt(((f - f.mean()) ** 2).mean()))
 
 
@@ -140,6 +145,11 @@ def rmse(f, a, b, convention=STANDARD):
 
 # ----------------------------------------------------------------------------- gradient
 def sf(f, a, b, convention=STANDARD):
+    if convention == DIDFUSE:  # forward differences with zeros past the last column / row
+        p = np.pad(f, ((0, 1), (0, 1)))
+        rf = ((p[:-1, 1:] - p[:-1, :-1]) ** 2).sum() / f.size
+        cf = ((p[1:, :-1] - p[:-1, :-1]) ** 2).sum() / f.size
+        return float(np.sqrt(rf + cf))
     rf = ((f[:, 1:] - f[:, :-1]) ** 2).sum() / f.size
     cf = ((f[1:, :] - f[:-1, :]) ** 2).sum() / f.size
     return float(np.sqrt(rf + cf))
@@ -147,7 +157,7 @@ def sf(f, a, b, convention=STANDARD):
 
 def ag(f, a, b, convention=STANDARD):
     M, N = f.shape
-    if convention == VIFB:  # MATLAB gradient(): central differences inside, one-sided at borders
+    if convention in (VIFB, DIDFUSE):  # MATLAB gradient(): central differences, one-sided at borders
         gy, gx = np.gradient(f)
         return float(np.sqrt((gx ** 2 + gy ** 2) / 2).sum() / ((M - 1) * (N - 1)))
     dx = f[:-1, 1:] - f[:-1, :-1]

@@ -5,7 +5,21 @@ from dataclasses import dataclass
 
 from ..registry import Registry
 
-CONVENTIONS = ("standard", "vifb")
+CONVENTIONS = ("standard", "vifb", "didfuse")
+
+# convention="didfuse": the SD, SF and AG that reproduce the DIDFuse tables (IJCAI 2020 Table 4 on TNO,
+# FLIR and NIR, to all printed digits, from the authors' published fused PNGs). Every other metric is
+# as in "standard" (which already reproduces those tables' EN, MI and VIF). See docs/metrics.md,
+# "The DIDFuse SD/SF/AG puzzle (issue 10)", and benchmarks/didfuse_metric_conventions.py.
+DIDFUSE_DEFINITIONS = {
+    "SD": "SD = sqrt(1/(MN) sum_{i,j} (F_ij - mu_j)^2) with mu_j the mean of column j (what MATLAB's mean() "
+          "of a matrix gives), not the image mean.",
+    "SF": "SF = sqrt(RF^2 + CF^2), RF^2 = 1/(MN) sum_{i<=M, j<=N} (F_i,j+1 - F_ij)^2 with F_i,N+1 = 0 "
+          "(zero past the last column, so the last column adds F_iN^2), CF^2 likewise down columns with "
+          "F_M+1,j = 0.",
+    "AG": "AG as in the vifb convention: MATLAB gradient() (central differences, one-sided at borders), "
+          "sqrt((gx^2 + gy^2)/2) summed over all MxN pixels and divided by (M-1)(N-1).",
+}
 
 
 @dataclass(frozen=True)

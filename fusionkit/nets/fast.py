@@ -88,10 +88,12 @@ class FastDIDFuse:
     """Inference-only view of a :class:`DIDFuse` module (trained or released weights).
 
     ``tile``: output tile side in pixels (``None`` = whole image in one piece, still folded and
-    channels-last). Results equal ``DIDFuse.fuse`` / ``DIDFuse.forward`` to float rounding.
+    channels-last); ``rule_tile``: tile side for the local part of a split rule (small enough that a
+    tile's 64-channel temporaries stay in cache). Results equal ``DIDFuse.fuse`` / ``DIDFuse.forward``
+    to float rounding.
     """
 
-    def __init__(self, model: DIDFuse, tile: int | None = 128):
+    def __init__(self, model: DIDFuse, tile: int | None = 128, rule_tile: int = 64):
         model = model.eval()
         enc, dec = model.encoder, model.decoder
         c1, c2, c3, c4 = (fold_block(getattr(enc, f"cov{i}")) for i in (1, 2, 3, 4))
@@ -106,7 +108,7 @@ class FastDIDFuse:
         self.enc = [c1, c2, c34]
         self.dec = [fold_block(getattr(dec, f"cov{i}")) for i in (5, 6, 7)]
         self.skip = dec.skip
-        self.tile = tile
+        self.tile, self.rule_tile = tile, rule_tile
         self.device = next(model.parameters()).device
 
     def to(self, device: torch.device | str) -> "FastDIDFuse":
@@ -132,9 +134,9 @@ class FastDIDFuse:
 
     # -- tiled drivers -----------------------------------------------------------------------
     def _run(self, inputs: list[torch.Tensor], fn: Callable, out_channels: list[int],
-             halo: int = HALO) -> list[torch.Tensor]:
+             halo: int = HALO, tile: int | None = None) -> list[torch.Tensor]:
         n, _, h, w = inputs[0].shape
-        tile = self.tile or max(h, w)
+        tile = tile or self.tile or max(h, w)
         outs = [torch.empty((n, c, h, w), device=inputs[0].device, dtype=inputs[0].dtype)
                 .contiguous(memory_format=torch.channels_last) for c in out_channels]
         for y0, y1, x0, x1 in _tiles(h, w, tile):
@@ -180,8 +182,10 @@ class FastDIDFuse:
         """Same as ``DIDFuse.fuse(a, b, rule)``: the rule fuses each of the four encoder outputs.
 
         Pixel-wise rules (``rule.pointwise`` true: sum, average, max, weighted) run encoder, rule
-        and decoder tile by tile (halo 6), so no full-resolution feature map is ever stored; other
-        rules (l1 windows, histogram saliency, channel attention) see the full feature maps.
+        and decoder tile by tile (halo 6), so no full-resolution feature map is ever stored. Rules with a
+        ``split`` (the DIDFuse attention layers) compute their global statistics (per-channel min/max,
+        histograms, CAM weights) once on the full maps, then their local part (radius ``split.halo``)
+        tile by tile in cache; any other rule sees the full feature maps.
         """
         a, b = self._check(a), self._check(b)
         if a.shape != b.shape:
@@ -194,5 +198,18 @@ class FastDIDFuse:
                 return self._run(ins, lambda x, y, border: self._fuse_tile(x, y, rule, border), [1],
                                  halo=2 * HALO)[0].contiguous()
             feats = self.encode(torch.cat([a, b]))
-            fused = [rule(f[:n], f[n:]) for f in feats]  # channels-last; rules are layout-agnostic
+            split = getattr(rule, "split", None)
+            if split is not None:
+                fused = [self._split_rule(f[:n], f[n:], split) for f in feats]
+            else:
+                fused = [rule(f[:n], f[n:]) for f in feats]  # channels-last; rules are layout-agnostic
             return self.decode(*fused).contiguous()
+
+    def _split_rule(self, x: torch.Tensor, y: torch.Tensor, split) -> torch.Tensor:
+        """``split.local`` tile by tile (halo ``split.halo``) after ``split.stats`` on the full maps."""
+        st = split.stats(x, y)
+
+        def tile_fn(xt, yt, border):
+            return _crop(split.local(xt, yt, st), split.halo, border)
+
+        return self._run([x, y], tile_fn, [x.shape[1]], halo=split.halo, tile=self.rule_tile)[0]
