@@ -59,8 +59,7 @@ def report(limit: int | None) -> None:
     from fusionkit import methods
     from fusionkit.methods.trained import DIDFuseTrained
     from fusionkit.report import Report
-    from fusionkit.runs import run_dir
-    from fusionkit.train import plot_losses
+    from fusionkit.runs import load_run, run_dir
 
     rows, fusers, curves = [], {"released didfuse-ijcai": E.method_fuser(methods.get("didfuse-ijcai"))}, {}
     for n, spec in SETTINGS.items():
@@ -69,8 +68,6 @@ def report(limit: int | None) -> None:
         if _finished(spec):
             st = torch.load(run_dir(spec) / "checkpoint.pt", map_location="cpu", weights_only=True)
             hist = st["history"]
-            from fusionkit.runs import load_run
-
             model, _ = load_run(run_dir(spec))
             fusers[n] = E.method_fuser(DIDFuseTrained.from_model(model, rule="sum"))
             curves[n] = hist
@@ -87,7 +84,9 @@ def report(limit: int | None) -> None:
         for m in METRICS:
             table.loc[n, m] = means.loc[n, m]
             table.loc[n, f"{m} vs released %"] = 100 * (means.loc[n, m] / ref[m] - 1)
-    with Report.start("didfuse", {"limit": limit}, profile="quick", notebook="schedule_search") as rep:
+    params = {"profile": "quick", "seed": 0, "limit": limit, "settings": {n: spec.as_dict() for n, spec in SETTINGS.items()}}
+    with Report.start("didfuse", params, notebook="schedule_search", datasets=("didfuse-flir-train", "didfuse-tno",
+                                                                               "didfuse-ijcai")) as rep:
         rep.table("schedule_search", table.reset_index(),
                   f"Schedule search (issue 10): every setting on TNO ({per_pair.pair.nunique()} pairs, sum rule) "
                   f"against the released checkpoint ({', '.join(f'{m} {ref[m]:.3f}' for m in METRICS)}). "
@@ -101,7 +100,6 @@ def report(limit: int | None) -> None:
         ax.set(xlabel="optimisation steps", ylabel="training loss (total)", yscale="log")
         ax.legend(fontsize=7)
         rep.figure("schedule_search_curves", fig)
-        del plot_losses
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -200,11 +200,13 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
 
 
 def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[str]], list[RunSpec]],
-               choices: list[str], argv: list[str] | None = None, doc: str | None = None) -> None:
+               choices: list[str], argv: list[str] | None = None, doc: str | None = None,
+               zoo_name: Callable[[Any, RunSpec], str] | None = None) -> None:
     """A study's training command line: train (or resume) every run ``plan(cfg, selected)`` lists for
-    a profile, outside the notebooks; under ``torchrun`` each rank takes its share of the batch::
+    a profile, outside the notebooks; under ``torchrun`` each rank takes its share of the batch;
+    ``--zoo`` keeps each finished model in the zoo as ``zoo_name(cfg, spec)`` as soon as it lands::
 
-        python -m fusionkit.studies.<study> --profile paper [--select A B ...] [--device cuda]
+        python -m fusionkit.studies.<study> --profile paper [--select A B ...] [--device cuda] [--zoo]
         torchrun --standalone --nproc_per_node 4 -m fusionkit.studies.<study> --profile paper
     """
     import argparse
@@ -214,9 +216,19 @@ def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[
     ap.add_argument("--profile", default="smoke", choices=("smoke", "quick", "paper"))
     ap.add_argument("--select", nargs="+", default=list(choices), choices=choices, help="which trainings")
     ap.add_argument("--device", default=None)
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    if zoo_name is not None:
+        ap.add_argument("--zoo", action="store_true", help="keep every finished model in the zoo (zoo/<study>/)")
     args = ap.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     cfg = config(args.profile, device=args.device)
     for spec in plan(cfg, args.select):
         run = train_cached(spec, device=args.device, progress=True)
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"{spec.key()}: {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})", flush=True)
+            if getattr(args, "zoo", False) and run.source != "zoo":
+                entry = to_zoo(run, zoo_name(cfg, spec), args.profile)
+                print(f"  -> zoo {entry.study}/{entry.name} ({entry.weights})", flush=True)

@@ -41,12 +41,15 @@ def test_median_time_counts_warmup_and_syncs():
 
 
 def test_didfuse_benchmark(tmp_path, real_data):
-    r = _run("didfuse.py", "--sizes", "64x80", "--rules", "sum", "--tiles", "0", "32", "--repeats", "1",
-             "--train-crop", "32", "--train-batch", "2", "--train-steps", "1", reports=tmp_path)
+    r = _run("didfuse.py", "--sizes", "64x80", "--rules", "sum", "saliency+cam", "--tiles", "0", "32", "--repeats",
+             "1", "--rule-tiles", "16", "--train-crop", "32", "--train-batch", "2", "--train-steps", "1", reports=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     t = pd.read_csv(tmp_path / "benchmarks" / "didfuse.csv")
-    assert list(t.path) == ["eager", "fast, whole image", "fast, 32px tiles"]
-    assert (t["max abs diff"] < 1e-5).all() and (t["ms/pair"] > 0).all()
+    assert list(t.path[:3]) == ["eager", "fast, whole image", "fast, 32px tiles"]
+    assert list(t.path[3:]) == ["eager", "fast, whole image, rule on 16px tiles", "fast, 32px tiles, rule on 16px tiles",
+                                "fast, 32px tiles, whole-map rule"]
+    assert (t["max abs diff"].dropna() < 1e-4).all() and (t["ms/pair"] > 0).all()
+    assert (t["max diff vs whole-map rule"].dropna() < 1e-6).all() and t["max diff vs whole-map rule"].notna().sum() == 2
     tr = pd.read_csv(tmp_path / "benchmarks" / "didfuse_training.csv")
     assert tr.loc[0, "device"] == "cpu" and tr.loc[0, "pairs/s"] > 0
     prov = json.loads((tmp_path / "benchmarks" / "provenance-didfuse.json").read_text())

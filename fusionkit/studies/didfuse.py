@@ -8,7 +8,7 @@ unavailable). The RoadScene split never overlaps a test set (data_manifest.yaml)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 import pandas as pd
@@ -72,11 +72,14 @@ class Config(StudyConfig):
     random_crops: bool = False  # a new random crop of each pair every epoch (else one centre crop)
     train_data: str = "paper"  # 'paper' (FLIR-Train + RoadScene train) or 'flir' (the released code's)
     variant: str = "paper"  # loss variant: 'paper' or 'released' (fusionkit.losses)
+    ijcai_epochs: int = 120  # the ijcai-setup model (loss 'released', FLIR-Train; issue 10 item 2)
+    ijcai_lr_step: int | None = 40
     rule: str = "saliency+cam"
     ablation_rule: str | None = None  # Table IV's rule (None: rule)
     val_limit: int | None = None  # pairs per validation / test set (None: all)
     test_limit: int | None = None
     baselines: tuple[str, ...] = CLASSICAL + ("hybrid_msd",)
+    baseline_limit: int | None = None  # pairs per FLIR / NIR set for the classical baselines (TNO: always test_limit)
     figure_pairs: int = 3
     tile: int = 128
     device: str | None = None
@@ -85,6 +88,7 @@ class Config(StudyConfig):
 PRESETS = {
     # smoke: the real path in seconds; the cheap weighted+cam rule (saliency costs ~10 s/pair here)
     "smoke": dict(runs=1, ablation_runs=1, repro_runs=1, epochs=1, batch_size=4, crop=32, lr_step=None,
+                  ijcai_epochs=1, ijcai_lr_step=None,
                   max_steps_per_epoch=2, train_limit=4, val_limit=1, test_limit=1, rule="weighted+cam",
                   baselines=("avg",), figure_pairs=1),
     # quick: 2 CPU cores train ~1 pair/s at 128x128 (issue #10 re-tunes this to converge)
@@ -163,10 +167,31 @@ def training_note(cfg: Config) -> str:
     """How the models behind a table were trained, against the paper's setting."""
     steps = f", at most {cfg.max_steps_per_epoch} steps/epoch" if cfg.max_steps_per_epoch else ""
     lim = f", first {cfg.train_limit} pairs per training set" if cfg.train_limit else ""
-    sched = f" /10 every {cfg.lr_step} epochs" if cfg.lr_step else " (constant)"
-    return (f"Trained here ({cfg.profile} profile): loss '{cfg.variant}', {cfg.epochs} epochs, batch "
-            f"{cfg.batch_size}, {cfg.crop}x{cfg.crop} centre crops, Adam lr {cfg.lr:g}{sched}{steps}{lim}; "
-            f"paper: 120 epochs, batch 24, 128x128, lr 1e-3 /10 every 40 epochs.")
+    sched = f" /10 after epoch {cfg.lr_step}" if cfg.lr_step else " (constant)"
+    crops = "random crops (new each epoch)" if cfg.random_crops else "centre crops"
+    n = count_pairs(TRAIN_DATA[cfg.train_data], cfg.train_limit)
+    total = cfg.epochs * (cfg.max_steps_per_epoch or -(-n // cfg.batch_size))
+    return (f"Trained here ({cfg.profile} profile): loss '{cfg.variant}', {cfg.epochs} epochs (~{total} steps), batch "
+            f"{cfg.batch_size}, {cfg.crop}x{cfg.crop} {crops}, Adam lr {cfg.lr:g}{sched}{steps}{lim}, {n} training pairs; "
+            f"paper: 120 epochs (~1600 steps), batch 24, 128x128, lr 1e-3 /10 every 40 epochs.")
+
+
+def ijcai_spec(cfg: Config) -> DIDFuseRun:
+    """Item 2 of issue 10: the network trained the way the released IJCAI code trains it (loss
+    'released', FLIR-Train only) at ``cfg``'s schedule; compared with the authors' checkpoint."""
+    return replace(run_spec(cfg, "none", 0), variant="released", train_data="flir", epochs=cfg.ijcai_epochs,
+                   lr_step=cfg.ijcai_lr_step)
+
+
+def zoo_name(cfg: Config, spec: DIDFuseRun) -> str:
+    """Short zoo names: 'table5' (the full model of Tables III/V), 'ijcai-setup', '<ablation>-<i>'
+    ('none-<i>' for further full-model trainings); other profiles than quick get a '<profile>-' prefix."""
+    if spec == ijcai_spec(cfg):
+        name = "ijcai-setup"
+    else:
+        i = spec.seed - cfg.seed
+        name = "table5" if (spec.ablation, i) == ("none", 0) else f"{spec.ablation}-{i}"
+    return name if cfg.profile == "quick" else f"{cfg.profile}-{name}"
 
 
 # ----------------------------------------------------------------------------- Fig. 3, Fig. 4
@@ -296,26 +321,47 @@ class Comparison:
 
 
 def comparison_fusers(cfg: Config, model) -> dict[str, E.Fuser]:
+    """Table V's networks: our DIDFuse (rule ``cfg.rule``), the released DIDFuse IJCAI and IFCNN-MAX."""
     from .. import methods
 
-    fusers = {"DIDFuse (ours)": fuser(model, cfg.rule, cfg),
-              "DIDFuse-IJCAI (released)": E.method_fuser(methods.get("didfuse-ijcai", device=cfg.device)),
-              "IFCNN-MAX (released)": E.method_fuser(methods.get("ifcnn-max", device=cfg.device))}
-    return fusers | {m: E.method_fuser(methods.get(m)) for m in cfg.baselines}
+    return {"DIDFuse (ours)": fuser(model, cfg.rule, cfg),
+            "DIDFuse-IJCAI (released)": E.method_fuser(methods.get("didfuse-ijcai", device=cfg.device)),
+            "IFCNN-MAX (released)": E.method_fuser(methods.get("ifcnn-max", device=cfg.device))}
+
+
+def score_baselines(cfg: Config) -> tuple[pd.DataFrame, dict]:
+    """The classical baselines: every TNO pair (``test_limit``), ``baseline_limit`` pairs of the other sets."""
+    from .. import methods
+
+    fusers = {m: E.method_fuser(methods.get(m)) for m in cfg.baselines}
+    first = dict(list(TEST_SETS.items())[:1])
+    frames = [E.score(fusers, first, METRICS, limit=cfg.test_limit, keep=1)]
+    rest = dict(list(TEST_SETS.items())[1:])
+    limits = [x for x in (cfg.baseline_limit, cfg.test_limit) if x is not None]
+    frames.append(E.score(fusers, rest, METRICS, limit=min(limits) if limits else None, keep=1))
+    return pd.concat([f[0] for f in frames], ignore_index=True), {k: v for f in frames for k, v in f[1].items()}
 
 
 def table5(cfg: Config) -> Comparison:
     """Table V: every method on the test sets, best bold; the paper's rows beside; ours vs the paper's
     DIDFuse row; a paired t-test of our DIDFuse against every other method."""
-    per_pair, kept = E.score(comparison_fusers(cfg, train(cfg).model), TEST_SETS, METRICS,
-                             limit=cfg.test_limit, keep=1)
+    nets, kept = E.score(comparison_fusers(cfg, train(cfg).model), TEST_SETS, METRICS, limit=cfg.test_limit, keep=1)
+    base, kept_b = score_baselines(cfg) if cfg.baselines else (nets.iloc[:0], {})
+    per_pair, kept = pd.concat([nets, base], ignore_index=True), kept | kept_b
     means = per_pair.groupby(["dataset", "method"], sort=False)[list(METRICS)].mean()
+    counts = per_pair.groupby(["dataset", "method"], sort=False).pair.nunique()
     rep = paper_tables.load("didfuse", 5).pivot_table(index=["dataset", "method"], columns="metric",
                                                       values="value", sort=False)[list(METRICS)]
     ours = means.xs("DIDFuse (ours)", level="method")
-    tables = {f"table5_{ds.lower().replace('-', '_')}": Table(
-        E.mark_best(means.loc[ds]), f"Table V, {ds} ({per_pair[per_pair.dataset == ds].pair.nunique()} pairs): "
-        "best bold, second underlined. " + training_note(cfg)) for ds in TEST_SETS}
+
+    def caption(ds):
+        n = counts.loc[ds]
+        sub = "" if n.nunique() == 1 else (f"; classical baselines on the first {n.min()} of {n.max()} pairs "
+                                            f"(the networks on all)")
+        return f"Table V, {ds} ({n.max()} pairs{sub}): best bold, second underlined. " + training_note(cfg)
+
+    tables = {f"table5_{ds.lower().replace('-', '_')}": Table(E.mark_best(means.loc[ds]), caption(ds))
+              for ds in TEST_SETS}
     both = (pd.concat({"run here": means, "reported": rep}, names=["source"])
             .reorder_levels(["dataset", "source", "method"]).sort_index(level=0, sort_remaining=False))
     from ..report import compare_with_paper
@@ -326,9 +372,41 @@ def table5(cfg: Config) -> Comparison:
                    ours, rep.xs("DIDFuse", level="method").reindex(ours.index)),
                    "Our trained DIDFuse vs the paper's DIDFuse row. " + training_note(cfg)),
                "table5_ttests": Table(E.paired_tests(per_pair, "DIDFuse (ours)", METRICS),
-                                      "Paired t-tests, our DIDFuse minus each method, per test set", False),
+                                      "Paired t-tests, our DIDFuse minus each method, per test set (pairs both "
+                                      "methods were run on)", False),
                "table5_per_pair": Table(per_pair, "Table V: metrics per test pair and method", False)}
     return Comparison(per_pair, means, kept, tables)
+
+
+#: Item 2 of issue 10: how close the ijcai-setup model must land to the authors' checkpoint (relative).
+IJCAI_TARGET = {"EN": 0.03, "SD": 0.03, "VIF": 0.03, "SCD": 0.03, "SF": 0.06, "AG": 0.06}
+
+
+def trained_vs_released(cfg: Config, res: Comparison | None = None) -> Table:
+    """Same network, data and metrics as the authors' released IJCAI checkpoint: our ``ijcai-setup``
+    training (loss 'released', FLIR-Train) and the checkpoint, both with the released code's ``sum`` rule,
+    on TNO (``cfg.test_limit`` pairs); the difference against the 3 % / 6 % target."""
+    from .. import methods
+
+    run = train_cached(ijcai_spec(cfg), device=cfg.device)
+    fusers = {"trained here (ijcai-setup)": fuser(run.model, "sum", cfg)}
+    have = res is not None and "DIDFuse-IJCAI (released)" in set(res.per_pair.method)
+    if not have:
+        fusers["authors' checkpoint"] = E.method_fuser(methods.get("didfuse-ijcai", device=cfg.device))
+    per_pair, _ = E.score(fusers, {"TNO": TEST_SETS["TNO"]}, METRICS, limit=cfg.test_limit)
+    if have:
+        rel = res.per_pair[(res.per_pair.dataset == "TNO") & (res.per_pair.method == "DIDFuse-IJCAI (released)")]
+        per_pair = pd.concat([per_pair, rel.assign(method="authors' checkpoint")], ignore_index=True)
+    m = per_pair.groupby("method")[list(METRICS)].mean()
+    ours, theirs = m.loc["trained here (ijcai-setup)"], m.loc["authors' checkpoint"]
+    rel_diff = ours / theirs - 1
+    df = pd.DataFrame({"authors' checkpoint": theirs, "trained here": ours, "difference %": 100 * rel_diff,
+                       "target %": [100 * IJCAI_TARGET[k] for k in METRICS],
+                       "within target": [abs(rel_diff[k]) <= IJCAI_TARGET[k] for k in METRICS]})
+    mins = run.meta.get("train_seconds_total") or run.meta.get("train_seconds") or 0
+    return Table(df, f"Trained here vs the authors' checkpoint: DIDFuse (IJCAI) on TNO ({per_pair.pair.nunique()} "
+                     f"pairs), sum rule, standard metrics. Ours: loss 'released', FLIR-Train (180 pairs), "
+                     f"{mins / 60:.0f} min of CPU training; schedule as below. " + training_note(cfg))
 
 
 def fig5(res: Comparison, cfg: Config):
@@ -360,13 +438,20 @@ def fig6(cfg: Config, res: Comparison) -> tuple[Table, Any]:
                  False), fig
 
 
-def training_plan(cfg: Config, ablations: Sequence[str] = ABLATION_NAMES) -> list[DIDFuseRun]:
-    """Every training the notebooks of ``cfg``'s profile use (for ``python -m``/torchrun)."""
-    return [run_spec(cfg, a, i) for a in ablations
-            for i in range(max(cfg.runs, cfg.repro_runs) if a == "none" else cfg.ablation_runs)]
+def training_plan(cfg: Config, select: Sequence[str] = ("ijcai-setup",) + ABLATION_NAMES) -> list[DIDFuseRun]:
+    """Every training the notebooks of ``cfg``'s profile use (for ``python -m``/torchrun), in the order
+    the reports need them: ``table5`` and ``ijcai-setup`` first, then one training of each ablation,
+    then the further trainings of each."""
+    n = {a: max(cfg.runs, cfg.repro_runs, cfg.ablation_runs) if a == "none" else cfg.ablation_runs
+         for a in ABLATION_NAMES if a in select}
+    plan = [run_spec(cfg, "none", 0)] if "none" in n else []
+    plan += [ijcai_spec(cfg)] if "ijcai-setup" in select else []
+    plan += [run_spec(cfg, a, i) for i in range(max(n.values(), default=0)) for a in n if i < n[a]]
+    return list(dict.fromkeys(plan))
 
 
-if __name__ == "__main__":  # python -m fusionkit.studies.didfuse --profile paper [--select none no_skip]
+if __name__ == "__main__":  # python -m fusionkit.studies.didfuse --profile quick [--select none no_skip] [--zoo]
     from ..runs import train_main
 
-    train_main("python -m fusionkit.studies.didfuse", config, training_plan, list(ABLATION_NAMES))
+    train_main("python -m fusionkit.studies.didfuse", config, training_plan, ["ijcai-setup", *ABLATION_NAMES],
+               zoo_name=zoo_name)

@@ -41,11 +41,54 @@ def test_table4_counts_and_paper_row(real_data, tmp_path, monkeypatch):
 def test_command_line_trains_the_runs_of_a_profile(real_data, tmp_path):
     env = {**os.environ, "FUSIONKIT_RUNS_DIR": str(tmp_path), "FUSIONKIT_ZOO_DIR": str(tmp_path / "zoo")}
     r = subprocess.run([sys.executable, "-m", "fusionkit.studies.didfuse", "--profile", "smoke", "--select",
-                        "none", "no_skip"], capture_output=True, text=True, env=env, timeout=600)
+                        "none", "no_skip", "--zoo", "--threads", "1"], capture_output=True, text=True, env=env,
+                       timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(p.name for p in (tmp_path / "didfuse").iterdir())
     assert len(names) == 2 and names[0].startswith("no_skip-paper-seed0") and names[1].startswith("none-paper-seed0")
     assert all((tmp_path / "didfuse" / n / "checkpoint.pt").is_file() for n in names)
+    # --zoo kept both under their short names; they load by name (weights_only, checked sha256)
+    from fusionkit import methods, zoo
+
+    assert [e.name for e in zoo.entries("didfuse", root=tmp_path / "zoo")] == ["smoke-no_skip-0", "smoke-table5"]
+    os.environ["FUSIONKIT_ZOO_DIR"] = str(tmp_path / "zoo")
+    try:
+        m = methods.get("didfuse", model="smoke-table5", rule="sum")
+        assert m.record["spec"]["ablation"] == "none" and m.record["profile"] == "smoke"
+        run = runs.train_cached(D.run_spec(D.config("smoke")), runs_dir=tmp_path / "elsewhere")
+        assert run.source == "zoo"  # no training: the zoo entry with the same run key is used
+    finally:
+        del os.environ["FUSIONKIT_ZOO_DIR"]
+
+
+def test_training_plan_order_and_zoo_names():
+    cfg = D.config("quick")
+    plan = D.training_plan(cfg)
+    names = [D.zoo_name(cfg, s) for s in plan]
+    assert names[:2] == ["table5", "ijcai-setup"] and len(set(names)) == len(names)
+    assert names[2:8] == ["no_base-0", "no_detail-0", "no_decomposition-0", "plain_ae-0", "no_skip-0", "none-1"]
+    n_none = max(cfg.runs, cfg.repro_runs, cfg.ablation_runs)
+    assert len(plan) == 1 + n_none + 5 * cfg.ablation_runs
+    ij = D.ijcai_spec(cfg)
+    assert (ij.variant, ij.train_data, ij.epochs) == ("released", "flir", cfg.ijcai_epochs)
+    assert D.zoo_name(D.config("paper"), D.run_spec(D.config("paper"))) == "paper-table5"
+
+
+def test_trained_vs_released_table(real_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(tmp_path / "zoo"))
+    t = D.trained_vs_released(D.config("smoke")).df
+    assert list(t.index) == list(D.METRICS)
+    rel = t["trained here"] / t["authors' checkpoint"] - 1
+    assert (rel * 100 - t["difference %"]).abs().max() < 1e-9
+    assert list(t["within target"]) == [abs(rel[m]) <= D.IJCAI_TARGET[m] for m in D.METRICS]
+    # the authors' checkpoint column is the released method itself, scored independently
+    from fusionkit import methods
+    from fusionkit.data import FusionDataset
+
+    it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
+    f = E.method_fuser(methods.get("didfuse-ijcai"))(it["a"][None], it["b"][None])[0, 0]
+    assert t.loc["EN", "authors' checkpoint"] == pytest.approx(E.pair_metrics(f, it["a"][0], it["b"][0], ["EN"])["EN"])
 
 
 def test_torchrun_trains_an_ablation_with_unused_parameters(real_data, tmp_path):
