@@ -3,6 +3,7 @@ on 2 CPU cores within about 20 minutes per training (issue 10, item 1).
 
     python benchmarks/didfuse_schedule.py train NAME [NAME ...] [--threads 1]   # train (or resume) settings
     python benchmarks/didfuse_schedule.py report [--limit 40]                   # score every finished one
+    python benchmarks/didfuse_schedule.py paper-epoch                           # time one paper-profile epoch
 
 ``train`` runs through the study's run cache (``$FUSIONKIT_RUNS_DIR/didfuse``), so an interrupted setting
 resumes and a finished one is never retrained; two settings can train side by side with ``--threads 1``
@@ -11,6 +12,9 @@ finished setting on TNO (``--limit`` pairs, 40 = all) with the ``sum`` rule (the
 the cheapest: the search is about convergence, not the fusion rule), next to the authors' released
 ``didfuse-ijcai`` checkpoint, and writes ``reports/quick/didfuse/schedule_search.{md,csv}`` plus a figure of
 the loss curves. Settings whose run folder lacks a finished checkpoint are listed as not run.
+``paper-epoch`` trains one epoch of the paper profile's schedule (all 317 training pairs, 128x128, batch 24,
+bf16 autocast on CPU) through the Trainer in a temporary folder and projects the paper profile's CPU time
+(``reports/benchmarks/didfuse_paper_epoch.{md,csv}``).
 """
 from __future__ import annotations
 
@@ -71,7 +75,9 @@ def report(limit: int | None) -> None:
             model, _ = load_run(run_dir(spec))
             fusers[n] = E.method_fuser(DIDFuseTrained.from_model(model, rule="sum"))
             curves[n] = hist
+            ep = sorted(st.get("epoch_seconds") or [0.0])
             row |= {"steps": sum(int(r["steps"]) for r in hist), "minutes": st.get("train_seconds", 0) / 60,
+                    "minutes at median epoch": ep[len(ep) // 2] * len(hist) / 60,
                     "threads": st.get("threads"),
                     "final loss": hist[-1]["total"],
                     "loss change, last 10 %": hist[-1]["total"] / hist[int(len(hist) * 0.9) - 1]["total"] - 1}
@@ -90,7 +96,8 @@ def report(limit: int | None) -> None:
         rep.table("schedule_search", table.reset_index(),
                   f"Schedule search (issue 10): every setting on TNO ({per_pair.pair.nunique()} pairs, sum rule) "
                   f"against the released checkpoint ({', '.join(f'{m} {ref[m]:.3f}' for m in METRICS)}). "
-                  "Minutes are training time on this machine's CPU with the stated torch threads.", index=False)
+                  "Minutes: wall time of the training on this machine's CPU with the stated torch threads (other "
+                  "work shared the CPU at times); 'at median epoch': the median epoch time x epochs.", index=False)
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -102,6 +109,33 @@ def report(limit: int | None) -> None:
         rep.figure("schedule_search_curves", fig)
 
 
+def paper_epoch() -> None:
+    """One epoch of the paper profile on this CPU, and what the whole paper profile would take here."""
+    import tempfile
+
+    from fusionkit.report import Report
+    from fusionkit.runs import train_cached
+    from fusionkit.studies.didfuse import config, run_spec, training_plan
+
+    cfg = config("paper")
+    spec = replace(run_spec(cfg), epochs=1, lr_step=None)
+    with tempfile.TemporaryDirectory() as tmp:
+        run = train_cached(spec, runs_dir=tmp, use_zoo=False)
+    secs = run.meta["train_seconds_total"]
+    steps, n_train = run.history[0]["steps"], len(training_plan(cfg))
+    row = {"pairs": steps * spec.batch_size, "steps": steps, "batch": spec.batch_size, "crop": spec.crop,
+           "precision": run.meta["precision"], "threads": torch.get_num_threads(), "epoch seconds": secs,
+           "pairs/s": run.pairs_per_second, "one paper training, 120 epochs (h)": 120 * secs / 3600,
+           "trainings in the paper profile": n_train, "paper profile trainings (days)": n_train * 120 * secs / 86400}
+    params = {"profile": "benchmark", "seed": 0, "spec": spec.as_dict()}
+    with Report.start("benchmarks", params, datasets=("didfuse-flir-train", "roadscene"), key="didfuse_paper_epoch",
+                      title="DIDFuse paper profile: one CPU epoch") as rep:
+        rep.table("didfuse_paper_epoch", pd.DataFrame([row]),
+                  "One epoch of the DIDFuse paper profile on this machine's CPU (Trainer, bf16 autocast), and the "
+                  "projected CPU time of the paper profile's trainings (120 epochs each)", index=False)
+    print(row)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -110,8 +144,14 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--threads", type=int, default=os.cpu_count())
     r = sub.add_parser("report")
     r.add_argument("--limit", type=int, default=40)
+    sub.add_parser("paper-epoch")
     args = ap.parse_args(argv)
-    train(args.names, args.threads) if args.cmd == "train" else report(args.limit)
+    if args.cmd == "train":
+        train(args.names, args.threads)
+    elif args.cmd == "report":
+        report(args.limit)
+    else:
+        paper_epoch()
 
 
 if __name__ == "__main__":

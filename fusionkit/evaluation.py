@@ -26,11 +26,14 @@ def quantize(f: torch.Tensor) -> np.ndarray:
     return np.round(f.detach().double().clamp(0, 1).cpu().numpy() * 255.0)
 
 
-def pair_metrics(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, metrics: Sequence[str]) -> dict[str, float]:
-    """Metrics of one (H, W) fused image in [0, 1] and its sources, all scored on [0, 255]."""
+def pair_metrics(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor, metrics: Sequence[str],
+                 convention: str = "standard") -> dict[str, float]:
+    """Metrics of one (H, W) fused image in [0, 1] and its sources, all scored on [0, 255] (the fused
+    image as the 8-bit levels it is saved with) in metric ``convention`` (docs/metrics.md)."""
     from .metrics import evaluate
 
-    return evaluate(quantize(fused), a.double().numpy() * 255.0, b.double().numpy() * 255.0, list(metrics))
+    return evaluate(quantize(fused), a.double().numpy() * 255.0, b.double().numpy() * 255.0, list(metrics),
+                    convention=convention)
 
 
 def method_fuser(method: Any) -> Fuser:
@@ -39,8 +42,9 @@ def method_fuser(method: Any) -> Fuser:
 
 
 def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple[str, str | None]], metrics: Sequence[str],
-          limit: int | None = None, keep: int = 0, progress: bool = True) -> tuple[pd.DataFrame, dict]:
-    """Every fuser on every pair of every dataset.
+          limit: int | None = None, keep: int = 0, progress: bool = True,
+          convention: str = "standard") -> tuple[pd.DataFrame, dict]:
+    """Every fuser on every pair of every dataset (metrics in ``convention``).
 
     Returns the tidy per-pair frame (columns ``dataset``, ``method``, ``pair``, then one per metric)
     and ``kept[(dataset, method)][pair]``: the first ``keep`` fused images per dataset (8-bit levels),
@@ -58,7 +62,7 @@ def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple[str, str | N
                     bar.set_postfix_str(f"{label}/{it['name']} {method}")
                     f = fuse(it["a"][None], it["b"][None])[0, 0]
                     rows.append({"dataset": label, "method": method, "pair": it["name"],
-                                 **pair_metrics(f, it["a"][0], it["b"][0], metrics)})
+                                 **pair_metrics(f, it["a"][0], it["b"][0], metrics, convention)})
                     if i < keep:
                         kept.setdefault((label, method), {})[it["name"]] = quantize(f)
                     bar.update()

@@ -61,7 +61,7 @@ t5.tables["table5_didfuse_vs_paper"]
 # SD, VIF and SCD and 6 % on SF and AG.
 
 # %%
-vs = didfuse.trained_vs_released(cfg, t5)
+vs = didfuse.trained_vs_released(cfg)
 report.table("trained_vs_released", vs)
 vs
 

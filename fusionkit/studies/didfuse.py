@@ -72,6 +72,7 @@ class Config(StudyConfig):
     random_crops: bool = False  # a new random crop of each pair every epoch (else one centre crop)
     train_data: str = "paper"  # 'paper' (FLIR-Train + RoadScene train) or 'flir' (the released code's)
     variant: str = "paper"  # loss variant: 'paper' or 'released' (fusionkit.losses)
+    convention: str = "didfuse"  # metric convention of Tables III-V (SD/SF/AG as the paper's code: docs/metrics.md)
     ijcai_epochs: int = 120  # the ijcai-setup model (loss 'released', FLIR-Train; issue 10 item 2)
     ijcai_lr_step: int | None = 40
     rule: str = "saliency+cam"
@@ -244,7 +245,8 @@ def score_strategies(model, name: str, split: str | None, cfg: Config, limit: in
             feats = fast.encode(torch.cat([it["a"][None], it["b"][None]]).to(dev))
             for r in STRATEGIES:
                 f = fast.decode(*(RULES.get(r)(x[:1], x[1:]) for x in feats)).clamp(0, 1).cpu()[0, 0]
-                rows.append({"pair": it["name"], "strategy": r, **E.pair_metrics(f, it["a"][0], it["b"][0], METRICS)})
+                rows.append({"pair": it["name"], "strategy": r, **E.pair_metrics(f, it["a"][0], it["b"][0], METRICS,
+                                                                                       cfg.convention)})
     return pd.DataFrame(rows)
 
 
@@ -282,7 +284,7 @@ def table4(cfg: Config) -> dict[str, Table]:
     for abl in ABLATION_NAMES:
         for i in range(cfg.ablation_runs):
             fuse = fuser(train(cfg, abl, i).model, rule, cfg)
-            df, _ = E.score({abl: fuse}, VAL_SETS, METRICS, limit=cfg.val_limit)
+            df, _ = E.score({abl: fuse}, VAL_SETS, METRICS, limit=cfg.val_limit, convention=cfg.convention)
             frames.append(df.rename(columns={"method": "ablation"}).assign(run=i))
     per_pair = pd.concat(frames, ignore_index=True)
     agg = E.mean_std_over_runs(per_pair, ["dataset", "ablation"], METRICS)["mean"]
@@ -335,17 +337,19 @@ def score_baselines(cfg: Config) -> tuple[pd.DataFrame, dict]:
 
     fusers = {m: E.method_fuser(methods.get(m)) for m in cfg.baselines}
     first = dict(list(TEST_SETS.items())[:1])
-    frames = [E.score(fusers, first, METRICS, limit=cfg.test_limit, keep=1)]
+    frames = [E.score(fusers, first, METRICS, limit=cfg.test_limit, keep=1, convention=cfg.convention)]
     rest = dict(list(TEST_SETS.items())[1:])
     limits = [x for x in (cfg.baseline_limit, cfg.test_limit) if x is not None]
-    frames.append(E.score(fusers, rest, METRICS, limit=min(limits) if limits else None, keep=1))
+    frames.append(E.score(fusers, rest, METRICS, limit=min(limits) if limits else None, keep=1,
+                          convention=cfg.convention))
     return pd.concat([f[0] for f in frames], ignore_index=True), {k: v for f in frames for k, v in f[1].items()}
 
 
 def table5(cfg: Config) -> Comparison:
     """Table V: every method on the test sets, best bold; the paper's rows beside; ours vs the paper's
     DIDFuse row; a paired t-test of our DIDFuse against every other method."""
-    nets, kept = E.score(comparison_fusers(cfg, train(cfg).model), TEST_SETS, METRICS, limit=cfg.test_limit, keep=1)
+    nets, kept = E.score(comparison_fusers(cfg, train(cfg).model), TEST_SETS, METRICS, limit=cfg.test_limit, keep=1,
+                         convention=cfg.convention)
     base, kept_b = score_baselines(cfg) if cfg.baselines else (nets.iloc[:0], {})
     per_pair, kept = pd.concat([nets, base], ignore_index=True), kept | kept_b
     means = per_pair.groupby(["dataset", "method"], sort=False)[list(METRICS)].mean()
@@ -382,31 +386,28 @@ def table5(cfg: Config) -> Comparison:
 IJCAI_TARGET = {"EN": 0.03, "SD": 0.03, "VIF": 0.03, "SCD": 0.03, "SF": 0.06, "AG": 0.06}
 
 
-def trained_vs_released(cfg: Config, res: Comparison | None = None) -> Table:
+def trained_vs_released(cfg: Config) -> Table:
     """Same network, data and metrics as the authors' released IJCAI checkpoint: our ``ijcai-setup``
     training (loss 'released', FLIR-Train) and the checkpoint, both with the released code's ``sum`` rule,
-    on TNO (``cfg.test_limit`` pairs); the difference against the 3 % / 6 % target."""
+    on TNO (``cfg.test_limit`` pairs), standard metric convention (the issue's reference values); the
+    relative difference against the 3 % / 6 % target."""
     from .. import methods
 
     run = train_cached(ijcai_spec(cfg), device=cfg.device)
-    fusers = {"trained here (ijcai-setup)": fuser(run.model, "sum", cfg)}
-    have = res is not None and "DIDFuse-IJCAI (released)" in set(res.per_pair.method)
-    if not have:
-        fusers["authors' checkpoint"] = E.method_fuser(methods.get("didfuse-ijcai", device=cfg.device))
-    per_pair, _ = E.score(fusers, {"TNO": TEST_SETS["TNO"]}, METRICS, limit=cfg.test_limit)
-    if have:
-        rel = res.per_pair[(res.per_pair.dataset == "TNO") & (res.per_pair.method == "DIDFuse-IJCAI (released)")]
-        per_pair = pd.concat([per_pair, rel.assign(method="authors' checkpoint")], ignore_index=True)
+    fusers = {"trained here": fuser(run.model, "sum", cfg),
+              "authors' checkpoint": E.method_fuser(methods.get("didfuse-ijcai", device=cfg.device))}
+    per_pair, _ = E.score(fusers, {"TNO": TEST_SETS["TNO"]}, METRICS, limit=cfg.test_limit, convention="standard")
     m = per_pair.groupby("method")[list(METRICS)].mean()
-    ours, theirs = m.loc["trained here (ijcai-setup)"], m.loc["authors' checkpoint"]
-    rel_diff = ours / theirs - 1
-    df = pd.DataFrame({"authors' checkpoint": theirs, "trained here": ours, "difference %": 100 * rel_diff,
+    ours, theirs = m.loc["trained here"], m.loc["authors' checkpoint"]
+    rel = ours / theirs - 1
+    df = pd.DataFrame({"authors' checkpoint": theirs, "trained here": ours, "difference %": 100 * rel,
                        "target %": [100 * IJCAI_TARGET[k] for k in METRICS],
-                       "within target": [abs(rel_diff[k]) <= IJCAI_TARGET[k] for k in METRICS]})
-    mins = run.meta.get("train_seconds_total") or run.meta.get("train_seconds") or 0
+                       "within target": [abs(rel[k]) <= IJCAI_TARGET[k] for k in METRICS]})
+    secs = run.meta.get("train_seconds_total") or run.meta.get("train_seconds") or 0
     return Table(df, f"Trained here vs the authors' checkpoint: DIDFuse (IJCAI) on TNO ({per_pair.pair.nunique()} "
-                     f"pairs), sum rule, standard metrics. Ours: loss 'released', FLIR-Train (180 pairs), "
-                     f"{mins / 60:.0f} min of CPU training; schedule as below. " + training_note(cfg))
+                     f"pairs), sum rule, standard metric convention. Ours: loss 'released', FLIR-Train (180 pairs), "
+                     f"{cfg.ijcai_epochs} epochs, lr /10 after epoch {cfg.ijcai_lr_step}, {secs / 60:.0f} min of CPU "
+                     f"training; otherwise: " + training_note(cfg))
 
 
 def fig5(res: Comparison, cfg: Config):
@@ -429,7 +430,7 @@ def fig6(cfg: Config, res: Comparison) -> tuple[Table, Any]:
     frames = [ours.assign(run=0)]
     for i in range(1, cfg.repro_runs):
         df, _ = E.score({"DIDFuse (ours)": fuser(train(cfg, "none", i).model, cfg.rule, cfg)}, TEST_SETS,
-                        METRICS, limit=cfg.test_limit)
+                        METRICS, limit=cfg.test_limit, convention=cfg.convention)
         frames.append(df.assign(run=i))
     per_run = pd.concat(frames).groupby(["dataset", "run"], sort=False)[list(METRICS)].mean().reset_index()
     fig = viz.per_training_figure(per_run, res.means.drop(index="DIDFuse (ours)", level="method"), METRICS,

@@ -20,7 +20,7 @@ def test_strategies_agree_with_single_rule_fusion(real_data):
     assert list(st.strategy) == list(D.STRATEGIES)
     for r in ("weighted", "l1_attention+cam"):
         one, kept = E.score({r: D.fuser(model, r, cfg)}, {"v": ("roadscene", "val")}, D.METRICS, limit=1, keep=1,
-                            progress=False)
+                            progress=False, convention=cfg.convention)
         row = st[st.strategy == r].iloc[0]
         assert row.SD == pytest.approx(one.SD.iloc[0], rel=1e-9)
         assert list(kept[("v", r)]) == [row.pair]
@@ -88,7 +88,9 @@ def test_trained_vs_released_table(real_data, tmp_path, monkeypatch):
 
     it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
     f = E.method_fuser(methods.get("didfuse-ijcai"))(it["a"][None], it["b"][None])[0, 0]
-    assert t.loc["EN", "authors' checkpoint"] == pytest.approx(E.pair_metrics(f, it["a"][0], it["b"][0], ["EN"])["EN"])
+    ref = E.pair_metrics(f, it["a"][0], it["b"][0], ["EN", "SD"])
+    assert t.loc["EN", "authors' checkpoint"] == pytest.approx(ref["EN"])
+    assert t.loc["SD", "authors' checkpoint"] == pytest.approx(ref["SD"])  # standard convention (image std)
 
 
 def test_torchrun_trains_an_ablation_with_unused_parameters(real_data, tmp_path):
