@@ -186,9 +186,15 @@ def load_run(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
 
 
 def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Path | None = None,
-           extra: dict[str, Any] | None = None) -> zoo.ZooEntry:
+           extra: dict[str, Any] | None = None, probe: Callable[[nn.Module], Any] | None = None) -> zoo.ZooEntry:
     """Keep ``run``'s weights in the zoo as ``<study>/<name>`` with a sidecar (spec, profile, commit,
-    training time, device, loss history)."""
+    training time, device, loss history). With ``probe`` (model -> output tensor, e.g. one fused test
+    pair) the fp16 copy is checked first: it is kept in fp16 only when its output stays within 1e-3 of
+    fp32 (the difference goes into the sidecar), else in fp32."""
+    import copy
+
+    import torch
+
     from .utils import git_state
 
     final = {k: v for k, v in (run.history[-1] if run.history else {}).items() if k not in NOT_LOSSES}
@@ -196,12 +202,23 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
             "precision": run.meta.get("precision"),
             "train_seconds": run.meta.get("train_seconds_total", run.train_seconds), "final_losses": final,
             "history": run.history, **(extra or {})}
+    if fp16 and probe is not None:
+        model = run.model.float().eval()
+        half = copy.deepcopy(model)
+        with torch.no_grad():
+            for t in half.state_dict().values():
+                if t.is_floating_point():
+                    t.copy_(t.half().float())
+            diff = float((probe(model) - probe(half)).abs().max())
+        meta["fp16_max_abs_diff"] = diff
+        fp16 = diff <= 1e-3
     return zoo.save(run.model, run.spec.study, run.spec.key(), name, meta, fp16=fp16, root=root)
 
 
 def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[str]], list[RunSpec]],
                choices: list[str], argv: list[str] | None = None, doc: str | None = None,
-               zoo_name: Callable[[Any, RunSpec], str] | None = None) -> None:
+               zoo_name: Callable[[Any, RunSpec], str] | None = None,
+               zoo_probe: Callable[[nn.Module], Any] | None = None) -> None:
     """A study's training command line: train (or resume) every run ``plan(cfg, selected)`` lists for
     a profile, outside the notebooks; under ``torchrun`` each rank takes its share of the batch;
     ``--zoo`` keeps each finished model in the zoo as ``zoo_name(cfg, spec)`` as soon as it lands::
@@ -230,5 +247,5 @@ def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"{spec.key()}: {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})", flush=True)
             if getattr(args, "zoo", False) and run.source != "zoo":
-                entry = to_zoo(run, zoo_name(cfg, spec), args.profile)
+                entry = to_zoo(run, zoo_name(cfg, spec), args.profile, probe=zoo_probe)
                 print(f"  -> zoo {entry.study}/{entry.name} ({entry.weights})", flush=True)

@@ -198,15 +198,14 @@ class FastDIDFuse:
                 return self._run(ins, lambda x, y, border: self._fuse_tile(x, y, rule, border), [1],
                                  halo=2 * HALO)[0].contiguous()
             feats = self.encode(torch.cat([a, b]))
-            split = getattr(rule, "split", None)
-            if split is not None:
-                fused = [self._split_rule(f[:n], f[n:], split) for f in feats]
-            else:
-                fused = [rule(f[:n], f[n:]) for f in feats]  # channels-last; rules are layout-agnostic
-            return self.decode(*fused).contiguous()
+            return self.decode(*(self.fuse_maps(f[:n], f[n:], rule) for f in feats)).contiguous()
 
-    def _split_rule(self, x: torch.Tensor, y: torch.Tensor, split) -> torch.Tensor:
-        """``split.local`` tile by tile (halo ``split.halo``) after ``split.stats`` on the full maps."""
+    def fuse_maps(self, x: torch.Tensor, y: torch.Tensor, rule) -> torch.Tensor:
+        """``rule(x, y)`` on two full feature maps: split rules (``rule.split``) compute their global
+        statistics once, then their local part tile by tile (halo ``split.halo``); others run whole."""
+        split = getattr(rule, "split", None)
+        if split is None:
+            return rule(x, y)  # channels-last; rules are layout-agnostic
         st = split.stats(x, y)
 
         def tile_fn(xt, yt, border):

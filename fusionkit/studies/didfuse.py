@@ -244,7 +244,7 @@ def score_strategies(model, name: str, split: str | None, cfg: Config, limit: in
         with torch.inference_mode():
             feats = fast.encode(torch.cat([it["a"][None], it["b"][None]]).to(dev))
             for r in STRATEGIES:
-                f = fast.decode(*(RULES.get(r)(x[:1], x[1:]) for x in feats)).clamp(0, 1).cpu()[0, 0]
+                f = fast.decode(*(fast.fuse_maps(x[:1], x[1:], RULES.get(r)) for x in feats)).clamp(0, 1).cpu()[0, 0]
                 rows.append({"pair": it["name"], "strategy": r, **E.pair_metrics(f, it["a"][0], it["b"][0], METRICS,
                                                                                        cfg.convention)})
     return pd.DataFrame(rows)
@@ -439,6 +439,16 @@ def fig6(cfg: Config, res: Comparison) -> tuple[Table, Any]:
                  False), fig
 
 
+def zoo_probe(model: torch.nn.Module) -> torch.Tensor:
+    """What the zoo checks an fp16 copy against: the first TNO pair (a 128x160 corner) fused with the sum rule."""
+    from ..data import FusionDataset
+    from ..fusion_rules import RULES
+
+    it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
+    with torch.inference_mode():
+        return model.cpu().eval().fuse(it["a"][None, :, :128, :160], it["b"][None, :, :128, :160], RULES.get("sum"))
+
+
 def training_plan(cfg: Config, select: Sequence[str] = ("ijcai-setup",) + ABLATION_NAMES) -> list[DIDFuseRun]:
     """Every training the notebooks of ``cfg``'s profile use (for ``python -m``/torchrun), in the order
     the reports need them: ``table5`` and ``ijcai-setup`` first, then one training of each ablation,
@@ -455,4 +465,4 @@ if __name__ == "__main__":  # python -m fusionkit.studies.didfuse --profile quic
     from ..runs import train_main
 
     train_main("python -m fusionkit.studies.didfuse", config, training_plan, ["ijcai-setup", *ABLATION_NAMES],
-               zoo_name=zoo_name)
+               zoo_name=zoo_name, zoo_probe=zoo_probe)

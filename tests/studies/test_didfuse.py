@@ -50,7 +50,10 @@ def test_command_line_trains_the_runs_of_a_profile(real_data, tmp_path):
     # --zoo kept both under their short names; they load by name (weights_only, checked sha256)
     from fusionkit import methods, zoo
 
-    assert [e.name for e in zoo.entries("didfuse", root=tmp_path / "zoo")] == ["smoke-no_skip-0", "smoke-table5"]
+    entries = zoo.entries("didfuse", root=tmp_path / "zoo")
+    assert [e.name for e in entries] == ["smoke-no_skip-0", "smoke-table5"]
+    for e in entries:  # the fp16 copy was checked against fp32 on a fused TNO corner before storing
+        assert (e.meta["dtype"] == "float16") == (e.meta["fp16_max_abs_diff"] <= 1e-3)
     os.environ["FUSIONKIT_ZOO_DIR"] = str(tmp_path / "zoo")
     try:
         m = methods.get("didfuse", model="smoke-table5", rule="sum")
