@@ -92,9 +92,11 @@ PRESETS = {
                   ijcai_epochs=1, ijcai_lr_step=None,
                   max_steps_per_epoch=2, train_limit=4, val_limit=1, test_limit=1, rule="weighted+cam",
                   baselines=("avg",), figure_pairs=1),
-    # quick: 2 CPU cores train ~1 pair/s at 128x128 (issue #10 re-tunes this to converge)
-    "quick": dict(runs=2, ablation_runs=1, repro_runs=2, epochs=2, batch_size=8, crop=64, lr_step=None,
-                  val_limit=6, test_limit=6, baselines=CLASSICAL),
+    # quick: the converged CPU schedule found by benchmarks/didfuse_schedule.py (reports/quick/didfuse/
+    # schedule_search.md): ~1330 steps of batch 8 on fresh random 64x64 crops, bf16, lr /10 for the last third
+    # (~18 min per training on 2 cores); every network row on the full sets, the baselines on all TNO pairs.
+    "quick": dict(runs=1, ablation_runs=3, repro_runs=5, epochs=34, batch_size=8, crop=64, random_crops=True,
+                  lr_step=23, ijcai_epochs=60, ijcai_lr_step=40, baseline_limit=10, baselines=CLASSICAL),
 }
 
 
@@ -171,10 +173,10 @@ def training_note(cfg: Config) -> str:
     sched = f" /10 after epoch {cfg.lr_step}" if cfg.lr_step else " (constant)"
     crops = "random crops (new each epoch)" if cfg.random_crops else "centre crops"
     n = count_pairs(TRAIN_DATA[cfg.train_data], cfg.train_limit)
-    total = cfg.epochs * (cfg.max_steps_per_epoch or -(-n // cfg.batch_size))
+    total = cfg.epochs * min(cfg.max_steps_per_epoch or n, max(n // cfg.batch_size, 1))  # last partial batch dropped
     return (f"Trained here ({cfg.profile} profile): loss '{cfg.variant}', {cfg.epochs} epochs (~{total} steps), batch "
             f"{cfg.batch_size}, {cfg.crop}x{cfg.crop} {crops}, Adam lr {cfg.lr:g}{sched}{steps}{lim}, {n} training pairs; "
-            f"paper: 120 epochs (~1600 steps), batch 24, 128x128, lr 1e-3 /10 every 40 epochs.")
+            f"paper: 120 epochs of batch 24 (~1300 steps on its 286 pairs), 128x128, lr 1e-3 /10 every 40 epochs.")
 
 
 def ijcai_spec(cfg: Config) -> DIDFuseRun:
