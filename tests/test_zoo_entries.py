@@ -1,0 +1,52 @@
+"""The committed model zoo (zoo/): every entry loads (sha256, weights_only), the budget holds, and the
+DIDFuse models the reports came from are reachable by name as fusion methods."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fusionkit import zoo
+from fusionkit.checkpoints import load_weights
+
+ROOT = Path(__file__).resolve().parent.parent / "zoo"
+
+
+def test_every_committed_entry_loads_and_matches_its_sidecar():
+    entries = zoo.entries(root=ROOT)
+    assert entries, "the zoo is empty"
+    assert zoo.total_bytes(ROOT) <= zoo.BUDGET_BYTES
+    names = [(e.study, e.name) for e in entries]
+    assert len(set(names)) == len(names), "two entries share a short name"
+    for e in entries:
+        side = json.loads(e.weights.with_suffix(".json").read_text())
+        state = load_weights(e.weights, "zoo entry")  # torch.load(weights_only=True) inside
+        assert all(v.dtype == getattr(torch, side["dtype"]) for v in state.values() if v.is_floating_point())
+        model = e.build()  # checks the sha256 and rebuilds the network from its sidecar
+        assert sum(p.numel() for p in model.parameters()) > 0
+        assert side["key"] == e.weights.stem and side["history"], e.name
+        if side["dtype"] == "float16":
+            assert side["fp16_max_abs_diff"] <= 1e-3
+
+
+@pytest.mark.parametrize("name", ["table5", "ijcai-setup"])
+def test_didfuse_models_of_the_reports_are_in_the_zoo(name):
+    from fusionkit.studies import didfuse
+
+    e = zoo.get("didfuse", name, root=ROOT)
+    cfg = didfuse.config("quick")
+    spec = didfuse.run_spec(cfg) if name == "table5" else didfuse.ijcai_spec(cfg)
+    assert e.key == spec.key() and e.meta["profile"] == "quick"  # the quick reports use exactly this model
+
+
+def test_default_didfuse_method_fuses_with_the_zoo_model(real_data, monkeypatch):
+    from fusionkit import methods
+    from fusionkit.data import FusionDataset
+
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(ROOT))
+    m = methods.get("didfuse")  # no arguments: zoo model table5, the paper's rule saliency+cam
+    assert m.options["rule"] == "saliency+cam" and m.record["name"] == "table5"
+    it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
+    f = m.fuse(it["a"][0].numpy()[:64, :96], it["b"][0].numpy()[:64, :96])
+    assert f.shape == (64, 96) and np.isfinite(f).all() and 0 <= f.min() and f.max() <= 1
