@@ -131,3 +131,37 @@ def test_split_rules_tile_by_tile_equal_the_whole_map_rule(images, rule, rule_ti
         assert edge.abs().max().item() < 1e-6
     x, y = torch.randn(2, 8, 11, 13), torch.randn(2, 8, 11, 13)  # and the split itself, on raw maps
     assert torch.allclose(fn.split.local(x, y, fn.split.stats(x, y)), fn(x, y), atol=1e-6)
+
+
+def test_compiled_rule_equals_the_eager_local_part(images):
+    """The saliency rule's local part runs under torch.compile; same tiles, same statistics, same values."""
+    m = _random_model(5)
+    a, b = images
+    rule = get_rule("saliency+cam")
+    assert rule.split.compile and not get_rule("l1_attention").split.compile
+    compiled = FastDIDFuse(m, tile=16, rule_tile=16).fuse(a, b, rule)
+    eager = FastDIDFuse(m, tile=16, rule_tile=16, compile_rule=False).fuse(a, b, rule)
+    assert (compiled - eager).abs().max().item() < 1e-6
+
+
+def test_compiled_rule_falls_back_to_eager_when_compilation_fails(monkeypatch):
+    from fusionkit.nets import fast
+
+    def broken_compile(fn, **kw):
+        def run(*args):
+            raise RuntimeError("no C++ compiler")
+        return run
+
+    monkeypatch.setattr(fast.torch, "compile", broken_compile)
+    calls = []
+
+    def local(x, y, st):
+        calls.append(1)
+        return x + y + st
+
+    wrapped = fast.CompiledRule(local)
+    x = torch.ones(1, 2, 3, 3)
+    with pytest.warns(RuntimeWarning, match="no C.. compiler.*running it eagerly"):
+        out = wrapped(x, x, 1.0)
+    assert torch.equal(out, torch.full_like(x, 3.0)) and wrapped.ok is False
+    assert torch.equal(wrapped(x, 2 * x, 0.0), torch.full_like(x, 3.0)) and len(calls) == 2
