@@ -40,6 +40,20 @@ def test_didfuse_models_of_the_reports_are_in_the_zoo(name):
     assert e.key == spec.key() and e.meta["profile"] == "quick"  # the quick reports use exactly this model
 
 
+def test_every_didfuse_zoo_entry_is_the_quick_training_of_its_name():
+    """Each DIDFuse entry (ablations, further full-model trainings) is exactly the training the quick
+    reports ask for under that short name, so a report never picks up a model of another schedule."""
+    from fusionkit.studies import didfuse
+
+    cfg = didfuse.config("quick")
+    plan = {didfuse.zoo_name(cfg, spec): spec.key() for spec in didfuse.training_plan(cfg)}
+    entries = [e for e in zoo.entries(root=ROOT) if e.study == "didfuse"]
+    assert {"table5", "ijcai-setup"} <= {e.name for e in entries}
+    for e in entries:
+        assert e.name in plan, f"zoo entry {e.name} is not in the quick training plan"
+        assert e.key == plan[e.name], e.name
+
+
 def test_default_didfuse_method_fuses_with_the_zoo_model(real_data, monkeypatch):
     from fusionkit import methods
     from fusionkit.data import FusionDataset
