@@ -7,6 +7,8 @@
 * :func:`larger_value_counts`: "overall # larger value" (e.g. DIDFuse Table IV).
 * :func:`mark_best`: best **bold**, second _underlined_ per column, each metric's own direction.
 * :func:`paired_tests`: paired t-test of every method against a reference method, per metric.
+* :func:`run_effects`: the effect of each variant against a reference over independent trainings
+  (Welch t-test on the per-training means), with its direction beside a reported one.
 """
 from __future__ import annotations
 
@@ -126,3 +128,40 @@ def paired_tests(per_pair: pd.DataFrame, reference: str, metrics: Sequence[str],
                 rows.append({by: group, "method": other, "metric": m, "mean_diff": r["mean_diff"],
                              "t": r["t"], "p": r["p"], "n": r["n"]})
     return pd.DataFrame(rows, columns=[by, "method", "metric", "mean_diff", "t", "p", "n"])
+
+
+def run_effects(per_pair: pd.DataFrame, group: str, reference: str, metrics: Sequence[str],
+                reported: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The effect of every ``group`` value against ``reference`` over independent trainings.
+
+    ``per_pair`` has a ``run`` column (one training each); per run the mean over pairs is taken, then
+    for each variant and metric: the mean over runs of reference and variant, their difference
+    (reference - variant), Welch's t-test over the per-run means (scipy ``ttest_ind``,
+    ``equal_var=False``; NaN with fewer than 2 runs a side) and the direction of the difference
+    (+1, -1, 0). With ``reported`` (columns ``group``, ``metric``, ``reference``, ``variant``: a
+    paper's values, possibly several rows per variant and metric, e.g. one per dataset), the reported
+    direction(s) and whether ours agrees with all / some / none of them."""
+    from scipy import stats
+
+    per_run = per_pair.groupby([group, "run"], sort=False)[list(metrics)].mean()
+    ref = per_run.xs(reference, level=group)
+    rows = []
+    for g in per_pair[group].unique():
+        if g == reference:
+            continue
+        var = per_run.xs(g, level=group)
+        for m in metrics:
+            x, y = ref[m].to_numpy(float), var[m].to_numpy(float)
+            p = (float(stats.ttest_ind(x, y, equal_var=False).pvalue) if min(len(x), len(y)) >= 2
+                 and (x.std() > 0 or y.std() > 0) else float("nan"))
+            d = x.mean() - y.mean()
+            row = {group: g, "metric": m, "reference": x.mean(), "variant": y.mean(), "difference": d,
+                   "runs": f"{len(x)}/{len(y)}", "p (Welch)": p, "direction": int(np.sign(d))}
+            if reported is not None:
+                rep = reported[(reported[group] == g) & (reported["metric"] == m)]
+                dirs = np.sign(rep["reference"].to_numpy(float) - rep["variant"].to_numpy(float)).astype(int)
+                agree = int((dirs == row["direction"]).sum())
+                row["reported direction"] = "/".join(f"{v:+d}" for v in dirs)
+                row["agrees"] = "-" if not len(dirs) else ("all" if agree == len(dirs) else "some" if agree else "none")
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -66,3 +66,21 @@ def test_score_is_tidy_and_keeps_images(real_data):
     img = next(iter(kept[("TNO", "max")].values()))
     row = df[(df.method == "max")].iloc[0]
     assert row.SD == pytest.approx(float(np.std(img)), rel=1e-9)
+
+
+def test_run_effects_welch_by_hand_and_directions():
+    # reference runs: pair means 1, 2, 3 (mean 2, var 1); variant runs 4, 5, 6 (mean 5, var 1):
+    # Welch t = (2 - 5) / sqrt(1/3 + 1/3) = -3.674, df = 4 -> two-sided p = 0.02131
+    rows = []
+    for g, vals in (("full", [1, 2, 3]), ("ablated", [4, 5, 6])):
+        for run, v in enumerate(vals):
+            rows += [{"ablation": g, "run": run, "pair": k, "EN": v + d, "SD": 10.0} for k, d in enumerate((-1, 1))]
+    per_pair = pd.DataFrame(rows)
+    reported = pd.DataFrame({"ablation": ["ablated"] * 4, "metric": ["EN", "EN", "SD", "SD"],
+                             "reference": [7.0, 7.0, 50.0, 50.0], "variant": [6.0, 8.0, 40.0, 45.0]})
+    eff = E.run_effects(per_pair, "ablation", "full", ["EN", "SD"], reported).set_index("metric")
+    en, sd = eff.loc["EN"], eff.loc["SD"]
+    assert en["reference"] == 2 and en["variant"] == 5 and en["difference"] == -3 and en["direction"] == -1
+    assert abs(en["p (Welch)"] - 0.02131) < 5e-5 and en["runs"] == "3/3"
+    assert en["reported direction"] == "+1/-1" and en["agrees"] == "some"
+    assert sd["direction"] == 0 and np.isnan(sd["p (Welch)"]) and sd["agrees"] == "none"
