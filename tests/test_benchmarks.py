@@ -46,10 +46,10 @@ def test_didfuse_benchmark(tmp_path, real_data):
     assert r.returncode == 0, r.stderr[-2000:]
     t = pd.read_csv(tmp_path / "benchmarks" / "didfuse.csv")
     assert list(t.path[:3]) == ["eager", "fast, whole image", "fast, 32px tiles"]
-    assert list(t.path[3:]) == ["eager", "fast, whole image, rule on 16px tiles", "fast, 32px tiles, rule on 16px tiles",
-                                "fast, 32px tiles, whole-map rule"]
+    assert list(t.path[3:]) == ["eager"] + [f"fast, {tile}, rule on 16px tiles, {c}" for tile in ("whole image", "32px tiles")
+                                            for c in ("compiled", "not compiled")] + ["fast, 32px tiles, whole-map rule"]
     assert (t["max abs diff"].dropna() < 1e-4).all() and (t["ms/pair"] > 0).all()
-    assert (t["max diff vs whole-map rule"].dropna() < 1e-6).all() and t["max diff vs whole-map rule"].notna().sum() == 2
+    assert (t["max diff vs whole-map rule"].dropna() < 1e-6).all() and t["max diff vs whole-map rule"].notna().sum() == 4
     tr = pd.read_csv(tmp_path / "benchmarks" / "didfuse_training.csv")
     assert tr.loc[0, "device"] == "cpu" and tr.loc[0, "pairs/s"] > 0
     prov = json.loads((tmp_path / "benchmarks" / "provenance-didfuse.json").read_text())
