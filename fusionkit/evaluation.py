@@ -72,21 +72,23 @@ def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple[str, str | N
 
 
 def mean_std_over_runs(per_pair: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
-    """Per run: the dataset mean of each metric; then mean and std (ddof=1; 0 for one run) over runs.
+    """Per run: the dataset mean of each metric; then mean and std (ddof=1; NaN for one run: no spread
+    can be estimated from a single training) over runs.
 
     ``per_pair`` needs a ``run`` column. Columns of the result: ``("mean", m)``, ``("std", m)``,
     ``("runs", "")``."""
     per_run = per_pair.groupby(list(by) + ["run"], sort=False)[list(metrics)].mean()
     g = per_run.groupby(level=list(range(len(by))), sort=False)
-    mean, std = g.mean(), g.std(ddof=1).fillna(0.0)
+    mean, std = g.mean(), g.std(ddof=1)
     out = pd.concat({"mean": mean, "std": std}, axis=1)
     out[("runs", "")] = g.size()
     return out
 
 
 def pm(mean: pd.DataFrame, std: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """'mean ± std' strings, cell by cell."""
-    return mean.apply(lambda c: [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(c, std[c.name])])
+    """'mean ± std' strings, cell by cell; the mean alone where the std is NaN (one training)."""
+    return mean.apply(lambda c: [f"{m:.{digits}f}" if np.isnan(s) else f"{m:.{digits}f} ± {s:.{digits}f}"
+                                 for m, s in zip(c, std[c.name])])
 
 
 def larger_value_counts(ours: pd.Series, test: pd.Series, higher_is_better: Sequence[bool] | None = None

@@ -301,7 +301,8 @@ def table3(cfg: Config) -> dict[str, Table]:
                 .pivot_table(index=["dataset", "metric"], columns="strategy", values="value", aggfunc="first")
                 [list(STRATEGIES)].rename(columns=STRATEGIES))
     n = per_pair.pair.nunique()
-    return {"table3": Table(t, f"Table III on {ds} ({n} pairs, {cfg.runs} training(s); mean ± std over trainings). "
+    return {"table3": Table(t, f"Table III on {ds} ({n} pairs, {cfg.runs} training(s); "
+                               + ("mean ± std over trainings). " if cfg.runs > 1 else "no spread from one training). ")
                                + training_note(cfg)),
             "table3_numeric": Table(a["mean"].T[list(STRATEGIES)], f"Table III on {ds}: means"),
             "table3_winners": Table(winners, "Table III: best strategy per metric, ours vs. the paper", False),
