@@ -34,6 +34,9 @@ _BASE = DIDFuseRun(variant="released", train_data="flir", random_crops=True, cro
 SETTINGS: dict[str, DIDFuseRun] = {
     "ijcai-b24-e65": replace(_BASE, epochs=65, lr_step=43),     # the first try: ~490 steps
     "ijcai-b8-e60": replace(_BASE, batch_size=8, epochs=60, lr_step=40),  # ~1350 steps of 8
+    # the paper's loss and data: the first quick preset (batch 24, ~455 steps), then 3x the steps of batch 8
+    "paper-b24-e35": DIDFuseRun(random_crops=True, crop=64, batch_size=24, epochs=35, lr_step=23),
+    "paper-b8-e33": DIDFuseRun(random_crops=True, crop=64, batch_size=8, epochs=33, lr_step=22),
 }
 
 

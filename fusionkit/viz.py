@@ -80,13 +80,25 @@ def sample_pairs_figure(manifest, samples_per_task: int = 1, seed: int = 0,
     return image_grid(rows, titles, labels), drawn
 
 
-def feature_map_grid(panels: Sequence[tuple[str, object]], cell: float = 2.5):
-    """One row of (title, 2-D map) panels, each on its own grey scale (e.g. DIDFuse Fig. 4)."""
+def feature_map_grid(panels: Sequence[tuple[str, object]], cell: float = 2.5,
+                     scales: Sequence[object] | None = None):
+    """One row of (title, 2-D map) panels on grey scales (e.g. DIDFuse Fig. 4).
+
+    ``scales`` gives each panel a group label: panels with the same label share one grey scale (the min
+    and max over the group), so that "these two maps look alike" is judged on common values; a panel
+    labelled ``None`` (or every panel when ``scales`` is None) is stretched to its own min and max."""
     import matplotlib.pyplot as plt
 
+    if scales is not None and len(scales) != len(panels):
+        raise ValueError(f"scales has {len(scales)} labels for {len(panels)} panels")
+    maps = [np.asarray(_to_hwc(img), dtype=float) for _, img in panels]
+    labels = list(scales) if scales is not None else [None] * len(panels)
+    lim = {g: (min(m.min() for m, h in zip(maps, labels) if h == g), max(m.max() for m, h in zip(maps, labels) if h == g))
+           for g in set(labels) - {None}}
     fig, axes = plt.subplots(1, len(panels), figsize=(cell * len(panels), cell * 1.1), squeeze=False)
-    for ax, (title, img) in zip(axes[0], panels):
-        ax.imshow(_to_hwc(img), cmap="gray")
+    for ax, (title, _), img, g in zip(axes[0], panels, maps, labels):
+        vmin, vmax = lim.get(g, (img.min(), img.max()))
+        ax.imshow(img, cmap="gray", vmin=vmin, vmax=vmax)
         ax.set_title(title, fontsize=9)
         ax.axis("off")
     fig.tight_layout()

@@ -58,8 +58,9 @@ tables["fig3_loss_log"].df.tail()
 # %% [markdown]
 # ## Fig. 4: base and detail feature maps
 #
-# First channel of conv3 (base) and conv4 (detail) for the first TNO pair. The paper: $B_I$ and $B_V$
-# look alike (background, low frequencies), while $D_I$ and $D_V$ differ (thermal targets vs. texture).
+# First channel of conv3 (base) and conv4 (detail) for the first TNO pair; $B_I$ and $B_V$ share one grey
+# scale, $D_I$ and $D_V$ another. The paper: $B_I$ and $B_V$ look alike (background, low frequencies),
+# while $D_I$ and $D_V$ differ (thermal targets vs. texture).
 
 # %%
 fig = didfuse.fig4(runs[0])
