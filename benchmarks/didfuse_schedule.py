@@ -66,7 +66,11 @@ def report(limit: int | None) -> None:
     from fusionkit.report import Report
     from fusionkit.runs import load_run, run_dir
 
+    from fusionkit import paper_tables
+    from fusionkit.studies.didfuse import config, decomposition_stats, fuser
+
     rows, fusers, curves = [], {"released didfuse-ijcai": E.method_fuser(methods.get("didfuse-ijcai"))}, {}
+    models, paper_fusers = {"released didfuse-ijcai": methods.get("didfuse-ijcai").model}, {}
     for n, spec in SETTINGS.items():
         row = {"setting": n, "loss": spec.variant, "data": spec.train_data, "crop": spec.crop,
                "batch": spec.batch_size, "epochs": spec.epochs, "lr step": spec.lr_step}
@@ -75,6 +79,9 @@ def report(limit: int | None) -> None:
             hist = st["history"]
             model, _ = load_run(run_dir(spec))
             fusers[n] = E.method_fuser(DIDFuseTrained.from_model(model, rule="sum"))
+            models[n] = model
+            if spec.variant == "paper":
+                paper_fusers[n] = fuser(model, "saliency+cam", config("quick"))
             curves[n] = hist
             ep = sorted(st.get("epoch_seconds") or [0.0])
             row |= {"steps": sum(int(r["steps"]) for r in hist), "minutes": st.get("train_seconds", 0) / 60,
@@ -91,6 +98,19 @@ def report(limit: int | None) -> None:
         for m in METRICS:
             table.loc[n, m] = means.loc[n, m]
             table.loc[n, f"{m} vs released %"] = 100 * (means.loc[n, m] / ref[m] - 1)
+    gaps = decomposition_stats(models).df.set_index("model")
+    for n in gaps.index.drop("released didfuse-ijcai"):
+        table.loc[n, "base gap, TNO 1"] = gaps.loc[n, "mean (B_I - B_V)^2"]
+        table.loc[n, "detail gap, TNO 1"] = gaps.loc[n, "mean (D_I - D_V)^2"]
+    # the paper-loss settings as the paper fuses (Sal-Att & CAM, SD/SF/AG in its convention) vs its DIDFuse row
+    paper_row = paper_tables.load("didfuse", 5).pivot_table(index=["dataset", "method"], columns="metric",
+                                                            values="value").loc[("TNO", "DIDFuse")]
+    if paper_fusers:
+        pp, _ = E.score(paper_fusers, {"TNO": TEST_SETS["TNO"]}, METRICS, limit=limit, progress=False,
+                        convention="didfuse")
+        for n, r in pp.groupby("method")[list(METRICS)].mean().iterrows():
+            for m in METRICS:
+                table.loc[n, f"{m} Sal-Att & CAM vs paper %"] = 100 * (r[m] / paper_row[m] - 1)
     params = {"profile": "quick", "seed": 0, "limit": limit, "settings": {n: spec.as_dict() for n, spec in SETTINGS.items()}}
     with Report.start("didfuse", params, notebook="schedule_search", datasets=("didfuse-flir-train", "didfuse-tno",
                                                                                "didfuse-ijcai")) as rep:
@@ -98,7 +118,12 @@ def report(limit: int | None) -> None:
                   f"Schedule search (issue 10): every setting on TNO ({per_pair.pair.nunique()} pairs, sum rule) "
                   f"against the released checkpoint ({', '.join(f'{m} {ref[m]:.3f}' for m in METRICS)}). "
                   "Minutes: wall time of the training on this machine's CPU with the stated torch threads (other "
-                  "work shared the CPU at times); 'CPU to itself': the 10th-percentile epoch time x epochs.", index=False)
+                  "work shared the CPU at times); 'CPU to itself': the 10th-percentile epoch time x epochs. "
+                  "Base / detail gap: mean (B_I - B_V)^2 and (D_I - D_V)^2 over the feature maps of the first TNO "
+                  f"pair (eq. (1)'s gaps; released checkpoint: {gaps.iloc[0, 0]:.4f} / {gaps.iloc[0, 1]:.3f}). "
+                  "Paper-loss settings also fused as the paper fuses (Sal-Att & CAM, the paper's SD/SF/AG convention) "
+                  f"against the paper's DIDFuse row on TNO ({', '.join(f'{m} {paper_row[m]:.3f}' for m in METRICS)}).",
+                  index=False)
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6, 3.5))
