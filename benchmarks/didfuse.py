@@ -7,7 +7,8 @@ size, as stored) and a 400x400 centre crop of it. "eager" is ``DIDFuse.fuse`` un
 ``torch.inference_mode``; "fast" is :class:`fusionkit.nets.fast.FastDIDFuse` (BN folded,
 channels-last, exact tiles) with whole-image and tiled variants; the attention rules (saliency+cam) run
 split: global statistics once, then their local part (radius 6) on ``--rule-tiles``-pixel tiles, under
-``torch.compile`` ("compiled") or eagerly ("not compiled"), and the
+``torch.compile`` ("compiled") or eagerly ("not compiled"; the statistics' histogram quantiser is
+compiled in both, :func:`fusionkit.fusion_rules.saliency_table`), and the
 "whole-map rule" row runs the same rule unsplit on the stitched maps (what the fast path did before).
 Each row gives the median ms/pair (first call excluded), the speed-up over eager, the max |fast - eager|
 over the whole image and the share of pixels differing by more than 1e-5 (BN folding moves features by

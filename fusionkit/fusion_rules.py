@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .registry import RULES
+from .utils import CompiledOrEager
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Split:
     ``rule(x, y) == local(x, y, stats(x, y))`` on the full maps, and on a tile with a ``halo``-pixel
     margin (zero padding where the tile meets the image border) ``local`` is exact everywhere except
     within ``halo`` pixels of the tile's interior sides. ``compile``: the local part is heavy enough
-    to be worth ``torch.compile`` (:class:`fusionkit.nets.fast.CompiledRule`)."""
+    to be worth ``torch.compile`` (:class:`fusionkit.utils.CompiledOrEager`)."""
 
     stats: Callable[[torch.Tensor, torch.Tensor], Any]
     local: Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor]
@@ -143,59 +144,80 @@ def guided_filter(guide: torch.Tensor, p: torch.Tensor, r: int = 3, eps: float =
 
 
 def _unit(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    """Per-channel min-max normalisation to [0, 1] (the histogram's quantiser and the filter's guide)."""
+    """Per-channel min-max normalisation to [0, 1] (the guided filter's guide)."""
     return (x - lo) / (hi - lo).clamp_min(1e-12)
 
 
-def _levels(u: torch.Tensor) -> torch.Tensor:
-    return torch.round(u * 255).long()
+def _level_scale(lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """255 / (max - min) per channel: the quantiser's step, computed once (eagerly) per channel."""
+    return 255 / (hi - lo).clamp_min(1e-12)
+
+
+def _levels(x: torch.Tensor, lo: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """The 256-level quantisation round((x - min) * 255 / (max - min)), as int32.
+
+    One subtraction, one multiplication by the precomputed ``scale`` and a round-half-to-even: there
+    is no a*b+c for a compiler to contract and no division to replace by a reciprocal, so eager and
+    ``torch.compile`` code give the same level for every value (tested)."""
+    return torch.round((x - lo) * scale).to(torch.int32)
+
+
+def _offset_levels(xs: torch.Tensor, lo: torch.Tensor, scale: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
+    """Levels of a channels-last block plus 256 x (its flat channel index): bincount's input."""
+    return _levels(xs, lo, scale) + offset
 
 
 def _min_max(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return x.amin(dim=(-2, -1), keepdim=True), x.amax(dim=(-2, -1), keepdim=True)
 
 
-def saliency_table(x: torch.Tensor, rows: int = 32) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The global part of eq. (9) per channel: ``(lo, hi, table)`` with ``table[n, k, c] = sum_j H(j) |k - j|``
-    over the 256-level histogram H of the min-max quantised channel. The histogram is accumulated over
-    blocks of ``rows`` image rows, so no full-size integer map is ever stored (and each block's
-    temporaries stay in cache: eight 64-channel 576x768 maps take 1.0 s, against 2.8 s with one
-    whole-map ``bincount``, 2 cores)."""
+def saliency_table(x: torch.Tensor, rows: int = 32, compiled: bool | None = None):
+    """The global part of eq. (9) per channel: ``(lo, scale, table)`` with ``table[n, k, c] = sum_j H(j)
+    |k - j|`` over the 256-level histogram H of the min-max quantised channel (:func:`_levels`).
+
+    The histogram is accumulated over blocks of ``rows`` image rows (each block's levels stay in
+    cache; no full-size integer map is stored) with int32 levels; for large maps (``compiled`` None:
+    more than 2^20 values) the quantiser runs under ``torch.compile`` as one fused loop. Eight 64-channel
+    576x768 maps take 0.5 s this way against 1.0 s eagerly (2 cores, ``reports/benchmarks/didfuse.md``)."""
     lo, hi = _min_max(x)
+    scale = _level_scale(lo, hi)
     n, c, h, w = x.shape
-    xs, los, his = (t.permute(0, 2, 3, 1) for t in (x, lo, hi))  # views; contiguous for channels-last x
-    offset = 256 * torch.arange(n * c, device=x.device).view(n, 1, 1, c)
+    if compiled is None:
+        compiled = x.numel() > 2 ** 20
+    quantise = CompiledOrEager.of(_offset_levels) if compiled else _offset_levels
+    xs, los, scs = (t.permute(0, 2, 3, 1) for t in (x, lo, scale))  # views; contiguous for channels-last x
+    offset = (256 * torch.arange(n * c, device=x.device, dtype=torch.int32)).view(n, 1, 1, c)
     hist = torch.zeros(n * c * 256, device=x.device, dtype=torch.long)
     for r0 in range(0, h, rows):
-        lv = _levels(_unit(xs[:, r0:r0 + rows], los, his)).add_(offset)
-        hist += torch.bincount(lv.flatten(), minlength=n * c * 256)
+        hist += torch.bincount(quantise(xs[:, r0:r0 + rows], los, scs, offset).flatten(), minlength=n * c * 256)
     hist = hist.view(n, c, 256).to(x.dtype)
     k = torch.arange(256, device=x.device, dtype=x.dtype)
     table = (hist.unsqueeze(2) * (k.view(1, 1, 256, 1) - k.view(1, 1, 1, 256)).abs()).sum(-1)  # (n, c, 256)
-    return lo, hi, table.transpose(1, 2).contiguous()  # (n, 256, c): looked up with channels last
+    return lo, hi, scale, table.transpose(1, 2).contiguous()  # (n, 256, c): looked up with channels last
 
 
 def _lookup(table: torch.Tensor, lv: torch.Tensor) -> torch.Tensor:
     """``table[n, lv[n, c, y, x], c]`` as an (N, C, H, W) tensor, gathered in channels-last order."""
     n, c, h, w = lv.shape
-    idx = lv.permute(0, 2, 3, 1).reshape(n, h * w, c)
+    idx = lv.permute(0, 2, 3, 1).reshape(n, h * w, c).long()
     return torch.gather(table, 1, idx).view(n, h, w, c).permute(0, 3, 1, 2)
 
 
 def histogram_saliency(x: torch.Tensor) -> torch.Tensor:
     """Eq. (9): S(x, y) = sum_k H(k) |level(x, y) - k| per channel (256 levels, see above)."""
-    lo, hi, table = saliency_table(x)
-    return _lookup(table, _levels(_unit(x, lo, hi)))
+    lo, hi, scale, table = saliency_table(x)
+    return _lookup(table, _levels(x, lo, scale))
 
 
 def _saliency_local(x: torch.Tensor, y: torch.Tensor, stats, r: int = 3, eps: float = 1e-2) -> torch.Tensor:
     """Eqs. (9)-(12) given the global statistics ``stats = (saliency_table(x), saliency_table(y))``;
     every operation after them has radius ``2 r`` (two nested box means of the guided filter).
     x and y are stacked along the batch, so each step is one call for both."""
-    (lox, hix, tx), (loy, hiy, ty) = stats
+    (lox, hix, scx, tx), (loy, hiy, scy, ty) = stats
     n = x.shape[0]
-    u = _unit(torch.cat([x, y]), torch.cat([lox, loy]), torch.cat([hix, hiy]))  # guides of both filters
-    s = _lookup(torch.cat([tx, ty]), _levels(u))
+    xy, lo = torch.cat([x, y]), torch.cat([lox, loy])
+    u = _unit(xy, lo, torch.cat([hix, hiy]))  # guides of both filters
+    s = _lookup(torch.cat([tx, ty]), _levels(xy, lo, torch.cat([scx, scy])))
     sx, sy = s[:n], s[n:]
     tot = sx + sy
     wx = torch.where(tot > 0, sx / tot.clamp_min(1e-12), torch.full_like(tot, 0.5))

@@ -68,3 +68,21 @@ def test_didfuse_with_the_extended_papers_fusion_layer(real_data):
     assert np.abs(outs["saliency+cam"] - outs["weighted"]).mean() > 1e-4
     with pytest.raises(ValueError, match="valid: sum, average, l1, weighted"):
         methods.get("didfuse-ijcai", rule="median")
+
+
+def test_quantiser_is_the_same_compiled_and_eager():
+    """The histogram's levels come from a compiled loop on large maps: it must give exactly the eager
+    levels (values right at a level boundary included), and so the same saliency table."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(1, 3, 40, 50, generator=g).contiguous(memory_format=torch.channels_last)
+    lo, hi = x.amin((-2, -1), keepdim=True), x.amax((-2, -1), keepdim=True)
+    x[0, :, 0, :11] = lo[0, :, 0] + (hi - lo)[0, :, 0] * (torch.arange(11) + 0.5) / 255  # half-way points
+    eager = R.saliency_table(x, rows=7, compiled=False)
+    compiled = R.saliency_table(x, rows=7, compiled=True)
+    for e, c in zip(eager, compiled):
+        assert torch.equal(e, c)
+    scale = R._level_scale(lo, hi)
+    lv = R._levels(x, lo, scale)
+    assert lv.dtype == torch.int32 and int(lv.min()) == 0 and int(lv.max()) == 255
+    # round half to even at the boundaries, as torch.round: (k + 0.5) -> k or k + 1, never off by more
+    assert torch.all((lv[0, :, 0, :11] - torch.arange(11)).abs() <= 1)

@@ -23,7 +23,6 @@ wrapped modules) would add more than they save.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -31,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils import CompiledOrEager
 from .didfuse import DIDFuse
 
 HALO = 3  # convolutions per half (encoder: conv1, conv2, conv3|conv4; decoder: conv5, conv6, conv7)
@@ -79,46 +79,6 @@ def _crop(x: torch.Tensor, k: int, border: tuple[bool, bool, bool, bool]) -> tor
     return x[..., top:x.shape[-2] - bottom, left:x.shape[-1] - right]
 
 
-class CompiledRule:
-    """A split rule's local part under ``torch.compile`` (dynamic shapes, so the tile shapes of all
-    images share one or two compilations), falling back to the eager function, with a warning, where
-    compilation is impossible (no C++ compiler, unsupported platform).
-
-    Why: the local part of saliency+CAM is about 60 element-wise passes over 64-channel tiles plus six
-    box filters; eagerly each element-wise step is a separate loop through memory, while Inductor
-    fuses them into a few C++/OpenMP loops (same values to float rounding; timings in
-    ``reports/benchmarks/didfuse.md``). The first call compiles (10-20 s on 2 cores; Inductor caches
-    the result on disk for later processes). The statistics stay eager: a compiled quantisation was
-    seen to move values across a histogram level."""
-
-    _cache: dict = {}
-
-    def __init__(self, fn: Callable):
-        self.fn, self.compiled, self.ok = fn, torch.compile(fn, dynamic=True), None
-
-    @classmethod
-    def of(cls, fn: Callable) -> "CompiledRule":
-        """One compiled wrapper per function and process (compilation is the expensive part)."""
-        if fn not in cls._cache:
-            cls._cache[fn] = cls(fn)
-        return cls._cache[fn]
-
-    def __call__(self, *args):
-        if self.ok is False:
-            return self.fn(*args)
-        try:
-            out = self.compiled(*args)
-        except Exception as e:  # noqa: BLE001 - any compiler failure: the eager function is exact
-            if self.ok:  # it compiled before, so this is a real error in the rule
-                raise
-            warnings.warn(f"torch.compile of the fusion rule failed ({type(e).__name__}: {e}); "
-                          "running it eagerly", RuntimeWarning, stacklevel=2)
-            self.ok = False
-            return self.fn(*args)
-        self.ok = True
-        return out
-
-
 def _tiles(h: int, w: int, tile: int):
     for y in range(0, h, tile):
         for x in range(0, w, tile):
@@ -131,8 +91,11 @@ class FastDIDFuse:
     ``tile``: output tile side in pixels (``None`` = whole image in one piece, still folded and
     channels-last); ``rule_tile``: tile side for the local part of a split rule (small enough that a
     tile's 64-channel temporaries stay in cache); ``compile_rule``: run that local part under
-    ``torch.compile`` where the rule asks for it (``split.compile``: the saliency rules;
-    :class:`CompiledRule`). Results equal ``DIDFuse.fuse`` / ``DIDFuse.forward`` to float rounding.
+    ``torch.compile`` where the rule asks for it (``split.compile``: the saliency rules, whose local
+    part is about 60 element-wise passes over 64-channel tiles plus box filters; eagerly each is a
+    separate loop through memory, Inductor fuses them into a few C++/OpenMP loops;
+    :class:`fusionkit.utils.CompiledOrEager`). Results equal ``DIDFuse.fuse`` / ``DIDFuse.forward``
+    to float rounding.
     """
 
     def __init__(self, model: DIDFuse, tile: int | None = 128, rule_tile: int = 64, compile_rule: bool = True):
@@ -249,7 +212,7 @@ class FastDIDFuse:
         if split is None:
             return rule(x, y)  # channels-last; rules are layout-agnostic
         st = split.stats(x, y)  # eager: compiled quantisation can move a value across a histogram level
-        local = CompiledRule.of(split.local) if self.compile_rule and split.compile else split.local
+        local = CompiledOrEager.of(split.local) if self.compile_rule and split.compile else split.local
 
         def tile_fn(xt, yt, border):
             return _crop(local(xt, yt, st), split.halo, border)
