@@ -66,8 +66,7 @@ def report(limit: int | None) -> None:
     from fusionkit.report import Report
     from fusionkit.runs import load_run, run_dir
 
-    from fusionkit import paper_tables
-    from fusionkit.studies.didfuse import config, decomposition_stats, fuser
+    from fusionkit.studies.didfuse import config, decomposition_stats, fuser, reported_table5
 
     rows, fusers, curves = [], {"released didfuse-ijcai": E.method_fuser(methods.get("didfuse-ijcai"))}, {}
     models, paper_fusers = {"released didfuse-ijcai": methods.get("didfuse-ijcai").model}, {}
@@ -103,8 +102,7 @@ def report(limit: int | None) -> None:
         table.loc[n, "base gap, TNO 1"] = gaps.loc[n, "mean (B_I - B_V)^2"]
         table.loc[n, "detail gap, TNO 1"] = gaps.loc[n, "mean (D_I - D_V)^2"]
     # the paper-loss settings as the paper fuses (Sal-Att & CAM, SD/SF/AG in its convention) vs its DIDFuse row
-    paper_row = paper_tables.load("didfuse", 5).pivot_table(index=["dataset", "method"], columns="metric",
-                                                            values="value").loc[("TNO", "DIDFuse")]
+    paper_row = reported_table5().loc[("TNO", "DIDFuse")]
     if paper_fusers:
         pp, _ = E.score(paper_fusers, {"TNO": TEST_SETS["TNO"]}, METRICS, limit=limit, progress=False,
                         convention="didfuse")

@@ -395,6 +395,12 @@ def score_baselines(cfg: Config) -> tuple[pd.DataFrame, dict]:
     return pd.concat([f[0] for f in frames], ignore_index=True), {k: v for f in frames for k, v in f[1].items()}
 
 
+def reported_table5() -> pd.DataFrame:
+    """The paper's Table V as (dataset, method) x metric, in the paper's row order."""
+    return paper_tables.load("didfuse", 5).pivot_table(index=["dataset", "method"], columns="metric",
+                                                        values="value", sort=False)[list(METRICS)]
+
+
 def table5(cfg: Config) -> Comparison:
     """Table V: every method on the test sets, best bold; the paper's rows beside; ours vs the paper's
     DIDFuse row; a paired t-test of our DIDFuse against every other method."""
@@ -404,8 +410,7 @@ def table5(cfg: Config) -> Comparison:
     per_pair, kept = pd.concat([nets, base], ignore_index=True), kept | kept_b
     means = per_pair.groupby(["dataset", "method"], sort=False)[list(METRICS)].mean()
     counts = per_pair.groupby(["dataset", "method"], sort=False).pair.nunique()
-    rep = paper_tables.load("didfuse", 5).pivot_table(index=["dataset", "method"], columns="metric",
-                                                      values="value", sort=False)[list(METRICS)]
+    rep = reported_table5()
     ours = means.xs("DIDFuse (ours)", level="method")
 
     def caption(ds):
