@@ -172,7 +172,7 @@ def _min_max(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def saliency_table(x: torch.Tensor, rows: int = 32, compiled: bool | None = None):
-    """The global part of eq. (9) per channel: ``(lo, scale, table)`` with ``table[n, k, c] = sum_j H(j)
+    """The global part of eq. (9) per channel: ``(lo, hi, scale, table)`` with ``table[n, k, c] = sum_j H(j)
     |k - j|`` over the 256-level histogram H of the min-max quantised channel (:func:`_levels`).
 
     The histogram is accumulated over blocks of ``rows`` image rows (each block's levels stay in

@@ -211,7 +211,7 @@ class FastDIDFuse:
         split = getattr(rule, "split", None)
         if split is None:
             return rule(x, y)  # channels-last; rules are layout-agnostic
-        st = split.stats(x, y)  # eager: compiled quantisation can move a value across a histogram level
+        st = split.stats(x, y)  # once, on the full maps (its quantiser compiles itself: saliency_table)
         local = CompiledOrEager.of(split.local) if self.compile_rule and split.compile else split.local
 
         def tile_fn(xt, yt, border):
