@@ -1,5 +1,6 @@
 """One trainer for every paper: device selection, float16 AMP on CUDA and bfloat16 autocast on CPU
-(``TrainConfig.bf16``, on by default; fp32 master weights, no GradScaler), DDP under ``torchrun``, seeding,
+(``TrainConfig.bf16``, on by default where the CPU has native bf16, see ``utils.cpu_bf16_native``; fp32 master
+weights, no GradScaler), DDP under ``torchrun``, seeding,
 atomic per-epoch checkpoints with automatic resume, step LR schedules, a CSV log of every loss
 term, a loss-curve figure, a progress bar, and a clear stop when a loss turns NaN/inf.
 
@@ -33,7 +34,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .utils import atomic_path, atomic_write_text, seed_everything, select_device
+from .utils import atomic_path, atomic_write_text, cpu_bf16_native, seed_everything, select_device
 
 LossFn = Callable[[nn.Module, dict[str, torch.Tensor]], dict[str, torch.Tensor]]
 
@@ -53,7 +54,7 @@ class TrainConfig:
     seed: int = 0
     device: str | None = None  # None: CUDA when present, else CPU (FUSIONKIT_DEVICE overrides)
     amp: bool = True  # float16 mixed precision + GradScaler, CUDA only
-    bf16: bool = True  # bfloat16 autocast on CPU (fp32 master weights); ~2x on AVX-512 BF16 cores
+    bf16: bool = True  # bfloat16 autocast on CPU (fp32 master weights) where the CPU has native bf16 (~2x there)
     out_dir: str = "runs/train"
     max_steps_per_epoch: int | None = None  # smoke profile: a few steps
     resume: bool = True
@@ -108,7 +109,11 @@ class Trainer:
         self.sched = (torch.optim.lr_scheduler.StepLR(self.opt, config.lr_step, config.lr_gamma)
                       if config.lr_step else None)
         self.use_amp = bool(config.amp and self.device.type == "cuda")
-        self.use_bf16 = bool(config.bf16 and self.device.type == "cpu")
+        self.use_bf16 = bool(config.bf16 and self.device.type == "cpu" and cpu_bf16_native())
+        if config.bf16 and self.device.type == "cpu" and not self.use_bf16 and self.rank == 0:
+            warnings.warn("bf16 autocast requested, but this CPU has no native bf16 (AVX512-BF16/AMX), where "
+                          "PyTorch emulates it at a fraction of fp32 speed: training in fp32 "
+                          "(FUSIONKIT_CPU_BF16=1 forces bf16)", stacklevel=2)
         self.precision = "fp16-amp" if self.use_amp else ("bf16-autocast" if self.use_bf16 else "fp32")
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.out = Path(config.out_dir)

@@ -20,6 +20,36 @@ def cfg(tmp, **kw):
     return TrainConfig(**base)
 
 
+@pytest.fixture
+def force_bf16(monkeypatch):
+    """The bf16 path is tested on every CPU (emulated where the CPU has no native bf16: slow, but equal)."""
+    monkeypatch.setenv("FUSIONKIT_CPU_BF16", "1")
+
+
+def test_bf16_falls_back_to_fp32_where_the_cpu_has_no_native_bf16(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONKIT_CPU_BF16", "0")
+    with pytest.warns(UserWarning, match="no native bf16.*training in fp32"):
+        t = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "a"))
+    assert t.precision == "fp32" and not t.use_bf16
+    t.fit()
+    assert torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=True)["precision"] == "fp32"
+    monkeypatch.setenv("FUSIONKIT_CPU_BF16", "yes")
+    with pytest.raises(ValueError, match="FUSIONKIT_CPU_BF16='yes'"):
+        Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "b"))
+
+
+def test_cpu_bf16_detection_follows_the_cpu_flags(monkeypatch):
+    """Without an override the answer is the CPU's: /proc/cpuinfo's avx512_bf16 / amx_bf16 flags (Linux)."""
+    from fusionkit.utils import cpu_bf16_native
+
+    monkeypatch.delenv("FUSIONKIT_CPU_BF16", raising=False)
+    info = Path("/proc/cpuinfo")
+    if not info.exists():
+        pytest.skip("no /proc/cpuinfo to compare with")
+    flags = set(info.read_text().split())
+    assert cpu_bf16_native() == bool({"avx512_bf16", "amx_bf16"} & flags)
+
+
 def test_trains_logs_and_checkpoints(tmp_path):
     t = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path, lr_step=2, lr_gamma=0.5))
     hist = t.fit()
@@ -89,7 +119,7 @@ def test_ddp_two_processes_match_one_process(tmp_path):
     assert (tmp_path / "ddp" / "log.csv").exists()
 
 
-def test_bf16_autocast_on_cpu_is_used_learns_and_is_deterministic(tmp_path):
+def test_bf16_autocast_on_cpu_is_used_learns_and_is_deterministic(tmp_path, force_bf16):
     seen = []
 
     def loss(model, batch):
@@ -113,7 +143,7 @@ def test_bf16_autocast_on_cpu_is_used_learns_and_is_deterministic(tmp_path):
     assert abs(off.history[-1]["mse"] - h1[-1]["mse"]) < 0.1 * h1[-1]["mse"]
 
 
-def test_bf16_resume_is_exact_and_a_precision_change_warns(tmp_path):
+def test_bf16_resume_is_exact_and_a_precision_change_warns(tmp_path, force_bf16):
     full = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "full", epochs=3))
     assert full.precision == "bf16-autocast"
     full.fit()
@@ -127,7 +157,7 @@ def test_bf16_resume_is_exact_and_a_precision_change_warns(tmp_path):
         Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "part", epochs=4, bf16=False))
 
 
-def test_didfuse_loss_under_bf16_autocast(tmp_path):
+def test_didfuse_loss_under_bf16_autocast(tmp_path, force_bf16):
     """The DIDFuse loss through the bf16 Trainer: every term is logged as a finite float, and SSIM (whose
     variance terms E[x^2] - E[x]^2 cancel badly in bf16) is evaluated in fp32 even under autocast (kornia
     filters with autocast disabled), so it equals the fp32 value on the same bf16 reconstruction."""
