@@ -205,7 +205,8 @@ def trainings(cfg: Config) -> tuple[list[Run], dict[str, Table]]:
     """The full model's ``cfg.runs`` trainings and their summary + run 0's loss log (Fig. 3 data)."""
     runs = [train(cfg, "none", i) for i in range(cfg.runs)]
     summary = pd.DataFrame([{"run": r.spec.key(), "seed": r.spec.seed, "source": r.source,
-                             "epochs": len(r.history), "final total loss": r.history[-1]["total"],
+                             "epochs": len(r.history), "precision": r.meta.get("precision"),
+                             "final total loss": r.history[-1]["total"],
                              "train seconds (this process)": round(r.train_seconds, 1),
                              "pairs/s": r.pairs_per_second} for r in runs])
     return runs, {"data_substitutes": Table(SUBSTITUTES, "DIDFuse data: the paper's sets and ours", False),
@@ -483,11 +484,15 @@ def fig6(cfg: Config, res: Comparison) -> tuple[Table, Any]:
     """Fig. 6: our DIDFuse over ``cfg.repro_runs`` trainings against the best compared methods."""
     ours = res.per_pair[res.per_pair.method == "DIDFuse (ours)"]
     frames = [ours.assign(run=0)]
+    precision = {0: train(cfg, "none", 0).meta.get("precision")}  # bf16 or fp32: depends on the training CPU
     for i in range(1, cfg.repro_runs):
-        df, _ = E.score({"DIDFuse (ours)": fuser(train(cfg, "none", i).model, cfg.rule, cfg)}, TEST_SETS,
+        run = train(cfg, "none", i)
+        precision[i] = run.meta.get("precision")
+        df, _ = E.score({"DIDFuse (ours)": fuser(run.model, cfg.rule, cfg)}, TEST_SETS,
                         METRICS, limit=cfg.test_limit, convention=cfg.convention)
         frames.append(df.assign(run=i))
     per_run = pd.concat(frames).groupby(["dataset", "run"], sort=False)[list(METRICS)].mean().reset_index()
+    per_run.insert(2, "training precision", per_run.run.map(precision))
     fig = viz.per_training_figure(per_run, res.means.drop(index="DIDFuse (ours)", level="method"), METRICS,
                                   label="DIDFuse (ours)")
     return Table(per_run, f"Fig. 6 data: our DIDFuse over {cfg.repro_runs} training(s). " + training_note(cfg),
