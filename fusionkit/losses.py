@@ -101,3 +101,35 @@ def didfuse_training_loss(variant: str = "paper", ablation: str = "none"):
         return didfuse_loss(ir, vis, out[:n], out[n:], f_ir, f_vis, variant, ablation)
 
     return loss_fn
+
+
+# ----------------------------------------------------------------------------- JCAE
+def ssim_value(x: torch.Tensor, y: torch.Tensor, window: int = 11) -> torch.Tensor:
+    """Mean SSIM (kornia: Gaussian window ``window``, sigma 1.5, K = (0.01, 0.03), data range 1)."""
+    import kornia
+
+    return kornia.metrics.ssim(x, y, window_size=window, max_val=1.0).mean()
+
+
+def jcae_loss(x: torch.Tensor, x_hat: torch.Tensor, lam: float = 100.0) -> dict[str, torch.Tensor]:
+    """JCAE eqs. (5)-(7) for one image: L = L_mse + lam (1 - SSIM(x_hat, x)), lam = 100 (Sec. 3.2).
+
+    Eq. (6) as printed is sqrt(1/MN) * sum (I - O), a signed sum that is not the mean squared error
+    the text names (it can be negative and reward errors of one sign); we use the MSE,
+    mean (I - O)^2."""
+    mse = F.mse_loss(x_hat, x)
+    ssim = 1 - ssim_value(x_hat, x)
+    return {"total": mse + lam * ssim, "mse": mse, "ssim_loss": ssim}
+
+
+def jcae_training_loss(lam: float = 100.0):
+    """A ``loss_fn(model, batch)`` for :class:`fusionkit.train.Trainer`: eq. (4)'s two reconstructions
+    (infrared ``batch['a']``, visible ``batch['b']``), each scored by :func:`jcae_loss`, summed."""
+
+    def loss_fn(model, batch):
+        out = model(batch["a"], batch["b"])
+        la, lb = jcae_loss(batch["a"], out["a_hat"], lam), jcae_loss(batch["b"], out["b_hat"], lam)
+        return {"total": la["total"] + lb["total"], "mse_ir": la["mse"], "mse_vis": lb["mse"],
+                "ssim_loss_ir": la["ssim_loss"], "ssim_loss_vis": lb["ssim_loss"]}
+
+    return loss_fn

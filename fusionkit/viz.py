@@ -105,27 +105,39 @@ def feature_map_grid(panels: Sequence[tuple[str, object]], cell: float = 2.5,
     return fig
 
 
-def zoom_grid(columns: Sequence[dict[str, np.ndarray]], rows: Sequence[str], box: float = 0.22):
-    """Qualitative comparison: one column per pair, one row per image (sources then methods); two
-    boxes per column (orange: centre, blue: lower left) drawn on every image and enlarged as insets.
+Box = tuple[float, float, float, float, str]  # (top, left, height, width) as fractions of the image, colour
 
-    ``columns[j][row]`` is a 2-D array on [0, 255] (or [0, 1]); boxes are ``box`` x the image size."""
+
+def zoom_grid(columns: Sequence[dict[str, np.ndarray]], rows: Sequence[str], box: float = 0.22,
+              boxes: Sequence[Sequence[Box]] | None = None):
+    """Qualitative comparison: one column per pair, one row per image (sources then methods); two
+    boxes per column drawn on every image and enlarged as insets.
+
+    ``columns[j][row]`` is a 2-D array on [0, 255] (or [0, 1]). Default boxes: ``box`` x the image size,
+    orange at the centre and blue at the lower left; ``boxes[j]`` instead gives column j's two boxes as
+    (top, left, height, width) fractions of the image and a colour (e.g. a paper's boxed regions)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
     nr, nc = len(rows), len(columns)
+    if boxes is not None and len(boxes) != nc:
+        raise ValueError(f"boxes has {len(boxes)} entries for {nc} columns")
     fig, axes = plt.subplots(nr, nc, figsize=(2.8 * nc, 2.3 * nr), squeeze=False)
     for j, col in enumerate(columns):
         h, w = np.asarray(next(iter(col.values()))).shape[:2]
-        bh, bw = max(int(h * box), 8), max(int(w * box), 8)
-        boxes = [((h - bh) // 2, (w - bw) // 2, "tab:orange"), (h - bh - 2, 2, "tab:blue")]
+        if boxes is None:
+            bh, bw = max(int(h * box), 8), max(int(w * box), 8)
+            spec = [((h - bh) // 2, (w - bw) // 2, bh, bw, "tab:orange"), (h - bh - 2, 2, bh, bw, "tab:blue")]
+        else:
+            spec = [(int(t * h), int(lf * w), max(int(bh * h), 4), max(int(bw * w), 4), c)
+                    for t, lf, bh, bw, c in boxes[j]]
         for i, r in enumerate(rows):
             ax = axes[i][j]
             ax.axis("off")
             img = np.asarray(col[r], dtype=float)
             img = img / 255.0 if img.max() > 1.5 else img
             ax.imshow(img, cmap="gray", vmin=0, vmax=1)
-            for k, (y, x, c) in enumerate(boxes):
+            for k, (y, x, bh, bw, c) in enumerate(spec[:2]):
                 ax.add_patch(Rectangle((x, y), bw, bh, fill=False, ec=c, lw=1))
                 ins = ax.inset_axes([0.62, 0.0, 0.38, 0.38] if k == 0 else [0.62, 0.62, 0.38, 0.38])
                 ins.imshow(img[y:y + bh, x:x + bw], cmap="gray", vmin=0, vmax=1)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from fusionkit import fusion_rules as R
+from fusionkit.fusion_rules import RULES
 
 
 def test_every_rule_but_sum_returns_identical_inputs():
@@ -86,3 +87,57 @@ def test_quantiser_is_the_same_compiled_and_eager():
     assert lv.dtype == torch.int32 and int(lv.min()) == 0 and int(lv.max()) == 255
     # round half to even at the boundaries, as torch.round: (k + 0.5) -> k or k + 1, never off by more
     assert torch.all((lv[0, :, 0, :11] - torch.arange(11)).abs() <= 1)
+
+
+# ----------------------------------------------------------------------------- JCAE eq. (8), (9)
+def _maps():
+    """Two samples' worth of hand-made 2x2 maps, 2 channels: channel 0 sparse (1 non-zero of 8 in A and
+    B together), channel 1 dense (every position non-zero)."""
+    x = torch.tensor([[[[0.0, 0.0], [0.0, 4.0]], [[1.0, 2.0], [3.0, 1.0]]]])
+    y = torch.tensor([[[[0.0, 0.0], [0.0, 0.0]], [[3.0, 2.0], [1.0, 1.0]]]])
+    return x, y
+
+
+def test_jcae_private_rule_eq8_is_choose_max():
+    x, y = _maps()
+    torch.testing.assert_close(RULES.get("max")(x, y), torch.maximum(x, y))
+
+
+def test_jcae_common_eq9_by_hand_both_sides_of_the_threshold():
+    from fusionkit.fusion_rules import jcae_common, jcae_layer_activity
+
+    x, y = _maps()
+    # counts over both maps: channel 0 -> 1, channel 1 -> 8; T = 0.6 * 2 * 2 = 2.4
+    assert jcae_layer_activity(x, y).tolist() == [[1.0, 8.0]]
+    out = jcae_common(x, y)
+    # channel 0 (1 < T): choose-max
+    assert out[0, 0].tolist() == [[0.0, 0.0], [0.0, 4.0]]
+    # channel 1 (8 >= T): C_A = x summed over channels = [[1, 2], [3, 5]], C_B = [[3, 2], [1, 1]]
+    w1 = torch.tensor([[1 / 4, 2 / 4], [3 / 4, 5 / 6]])
+    torch.testing.assert_close(out[0, 1], w1 * x[0, 1] + (1 - w1) * y[0, 1])
+    assert out[0, 1, 0, 0].item() == pytest.approx(1 / 4 * 1 + 3 / 4 * 3)
+
+
+def test_jcae_common_sum_reading_and_ratio():
+    from fusionkit.fusion_rules import jcae_common
+
+    x, y = _maps()
+    # sums: channel 0 -> 4 (>= 2.4: weighted), channel 1 -> 14 (weighted)
+    out = RULES.get("jcae-common-sum")(x, y)
+    ca, cb = x.sum(1, keepdim=True), y.sum(1, keepdim=True)
+    torch.testing.assert_close(out, ca / (ca + cb) * x + cb / (ca + cb) * y)
+    # a ratio above every count makes it choose-max everywhere
+    torch.testing.assert_close(jcae_common(x, y, ratio=3.0), torch.maximum(x, y))
+    with pytest.raises(ValueError, match="count, sum"):
+        jcae_common(x, y, activity="mean")
+
+
+def test_jcae_common_where_both_locations_are_silent_takes_half_each():
+    from fusionkit.fusion_rules import jcae_common
+
+    x = torch.zeros(1, 1, 2, 2)
+    x[0, 0, 0, 0] = 2.0
+    y = torch.zeros(1, 1, 2, 2)
+    y[0, 0, 1, 1] = 0.0
+    out = jcae_common(x, y, activity="sum", ratio=0.1)  # sum 2 >= 0.4: weighted branch
+    assert torch.isfinite(out).all() and out[0, 0, 0, 0].item() == 2.0 and out[0, 0, 1, 1].item() == 0.0

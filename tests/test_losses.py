@@ -95,3 +95,19 @@ def test_didfuse_without_skip_connections():
     t = didfuse_training_loss("paper")(m, {"a": x, "b": torch.rand(2, 1, 32, 32)})
     t["total"].backward()
     assert m.decoder.cov7.cov7[1].weight.grad is not None
+
+
+def test_jcae_loss_is_mse_plus_lambda_one_minus_ssim():
+    import kornia
+
+    from fusionkit.losses import jcae_loss
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(2, 1, 24, 24, generator=g), torch.rand(2, 1, 24, 24, generator=g)
+    out = jcae_loss(x, y, lam=100.0)
+    mse = ((x - y) ** 2).mean()
+    ssim = kornia.metrics.ssim(y, x, 11, max_val=1.0).mean()
+    torch.testing.assert_close(out["mse"], mse)
+    torch.testing.assert_close(out["total"], mse + 100 * (1 - ssim))
+    same = jcae_loss(x, x)
+    assert float(same["total"]) == pytest.approx(0.0, abs=1e-5)

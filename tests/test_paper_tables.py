@@ -44,3 +44,32 @@ def test_table5_shape_and_bold_marks_the_maximum():
 def test_unknown_table_names_the_available_ones():
     with pytest.raises(FileNotFoundError, match="didfuse_table3.csv"):
         paper_tables.load("didfuse", 9)
+
+
+def _paper_text(name: str) -> str:
+    import os
+    from pathlib import Path
+
+    from fusionkit import paths
+
+    p = paths.data_dir().parent / "papers" / name
+    if not p.is_file():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"paper text not found: {p}")
+        pytest.skip(f"paper text not found: {p}")
+    return Path(p).read_text()
+
+
+def test_jcae_table1_matches_the_paper_text():
+    """Every number of the CSV against the table rows of the paper's text, parsed independently."""
+    import re
+
+    t = paper_tables.load("jcae", 1)
+    assert len(t) == 10 * 5 and list(t.metric.unique()) == ["MI", "CC", "Qcv", "SCD", "SSIM"]
+    text = _paper_text("001_6362801b0cc60012.txt")
+    for method, g in t.groupby("method", sort=False):
+        line = next(x for x in text.splitlines() if x.startswith(method + "\t"))
+        nums = [float(v) for v in re.findall(r"\d+\.\d+", line)]
+        want = [v for _, r in g.iterrows() for v in (float(r["mean"]), r["significance"]) if v != ""]
+        assert nums == [float(v) for v in want], method
+    assert (t[t.method == "Proposed"].significance == "").all()

@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .datasets import FusionDataset
-from .transforms import CenterCrop
+from .transforms import CenterCrop, Resize
 
 
 class CropPairs(Dataset):
@@ -42,18 +42,19 @@ class RandomCropPairs(Dataset):
     The full images are held in memory as 8-bit levels; item ``i`` of epoch ``e`` is the crop at a
     position drawn by ``numpy.random.default_rng([seed, e, i])``, so a run (and a resumed run, which
     calls :meth:`set_epoch` again) sees exactly the same crops. Items are ``{"a", "b"}`` as in
-    :class:`CropPairs`. Images smaller than ``crop`` are an error naming them."""
+    :class:`CropPairs`. ``resize`` = (h, w): every image is first resized to that size (antialiased;
+    e.g. JCAE's 280x360 training images); ``crop=None`` gives the whole image. Images smaller than ``crop`` are an error naming them."""
 
-    def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int = 64, limit: int | None = None,
-                 seed: int = 0):
+    def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | None = 64, limit: int | None = None,
+                 seed: int = 0, resize: tuple[int, int] | None = None):
         self.crop, self.seed, self.epoch = crop, seed, 0
         self.images: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.names: list[str] = []
         for name, split in sets:
-            ds = FusionDataset(name, split, mode="gray", limit=limit)
+            ds = FusionDataset(name, split, mode="gray", limit=limit, transform=Resize(resize) if resize else None)
             for i in range(len(ds)):
                 it = ds[i]
-                if min(it["a"].shape[-2:]) < crop:
+                if crop is not None and min(it["a"].shape[-2:]) < crop:
                     raise ValueError(f"{name}/{it['name']}: image {tuple(it['a'].shape[-2:])} is smaller than the "
                                      f"{crop}x{crop} crop")
                 self.images.append(tuple((x * 255).round().to(torch.uint8) for x in (it["a"], it["b"])))
@@ -71,6 +72,8 @@ class RandomCropPairs(Dataset):
         import numpy as np
 
         a, b = self.images[i]
+        if self.crop is None:  # the whole (resized) image
+            return {"a": a.float() / 255, "b": b.float() / 255}
         h, w = a.shape[-2:]
         rng = np.random.default_rng([self.seed, self.epoch, i])
         y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))

@@ -1,5 +1,6 @@
 """Networks trained with fusionkit, as fusion methods: from the model zoo (by name), from a run
-folder, or from a model in memory. ``methods.get("didfuse")`` loads the zoo's default DIDFuse."""
+folder, or from a model in memory. ``methods.get("didfuse")`` loads the zoo's default DIDFuse,
+``methods.get("jcae")`` the default JCAE."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,7 @@ from torch import nn
 
 from ..registry import METHODS
 from ..checkpoints import CheckpointError
-from .released import DIDFuseMethod
+from .released import DIDFuseMethod, _NetMethod
 
 
 @METHODS.register("didfuse")
@@ -48,3 +49,53 @@ class DIDFuseTrained(DIDFuseMethod):
     def from_model(cls, model: nn.Module, **options: Any) -> "DIDFuseTrained":
         """Wrap a DIDFuse network already in memory (e.g. just trained) with the same options."""
         return cls(_model=model, **options)
+
+
+#: JCAE rule settings (method option ``rule``): (private-feature rule, common-feature rule), names in
+#: :mod:`fusionkit.fusion_rules`. 'eq8+eq9' is the paper's (Sec. 2.5); the others are the ablation.
+JCAE_RULES = {"eq8+eq9": ("max", "jcae-common"), "eq8+eq9-sum": ("max", "jcae-common-sum"),
+              "sum": ("sum", "sum"), "average": ("average", "average"), "max": ("max", "max")}
+
+
+@METHODS.register("jcae")
+class JCAETrained(_NetMethod):
+    """JCAE trained here (Zhang et al., ../shared/papers 001): joint convolution auto-encoder.
+
+    Options: ``model`` = a short name in ``zoo/jcae/`` (default 'table1', the Table 1 model);
+    ``checkpoint`` = instead, a run folder (``runs/jcae/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``;
+    ``rule``: 'eq8+eq9' (default: choose-max on the private features, eq. 8; eq. 9 on the common
+    ones with L^m a count of non-zero activations), 'eq8+eq9-sum' (L^m a sum), or 'sum' / 'average' /
+    'max' on both feature sets; ``device``. Weights load with ``weights_only=True``."""
+
+    name, citation = "jcae", "Zhang, Gao, Xiong, Luo & Wu, JCAE (../shared/papers 001); trained here"
+    defaults = {"model": "table1", "checkpoint": None, "rule": "eq8+eq9", "device": None}
+
+    def __init__(self, _model: nn.Module | None = None, **options: Any):
+        super().__init__(**options)
+        from ..fusion_rules import RULES
+
+        if self.options["rule"] not in JCAE_RULES:
+            raise ValueError(f"jcae: unknown rule {self.options['rule']!r}; valid: {', '.join(JCAE_RULES)}")
+        self.private_rule, self.common_rule = (RULES.get(r) for r in JCAE_RULES[self.options["rule"]])
+        if _model is not None:
+            self.model, self.record = _model, {}
+        elif self.options["checkpoint"]:
+            from ..runs import load_run
+
+            self.model, self.record = load_run(self.options["checkpoint"])
+        else:
+            from .. import zoo
+
+            try:
+                entry = zoo.get("jcae", self.options["model"])
+            except CheckpointError as exc:
+                raise CheckpointError(f"jcae: {exc}. Or pass checkpoint=RUN_DIR (a folder under runs/jcae/)") from None
+            self.model, self.record = entry.build(), entry.meta
+
+    @classmethod
+    def from_model(cls, model: nn.Module, **options: Any) -> "JCAETrained":
+        """Wrap a JCAE network already in memory (e.g. just trained) with the same options."""
+        return cls(_model=model, **options)
+
+    def _forward(self, a, b):
+        return self.model.fuse(a, b, self.private_rule, self.common_rule)

@@ -10,6 +10,7 @@ from torch import nn
 from ..registry import NETS
 from .didfuse import DIDFuse
 from .ifcnn import IFCNN
+from .jcae import JCAE
 
 REGISTRY = NETS  # the name older code used
 
@@ -19,4 +20,4 @@ def build(name: str, **kw: Any) -> nn.Module:
     return NETS.get(name)(**kw)
 
 
-__all__ = ["DIDFuse", "IFCNN", "NETS", "build"]
+__all__ = ["DIDFuse", "IFCNN", "JCAE", "NETS", "build"]

@@ -1,7 +1,8 @@
 """Numbers reported in the papers, transcribed into CSV files next to this module.
 
 Each file is named ``<paper>_table<N>.csv`` and holds one table in long form. Values are copied
-from the paper text in ``../shared/papers`` (DIDFuse: 002_ecde006f96d54dd5.txt, Tables III-V);
+from the paper text in ``../shared/papers`` (DIDFuse: 002_ecde006f96d54dd5.txt, Tables III-V;
+JCAE: 001_6362801b0cc60012.txt, Table 1);
 they are the *reported* numbers, shown beside ours in every report and never recomputed.
 """
 from __future__ import annotations

@@ -30,6 +30,8 @@ for _s in (
     StudyInfo("didfuse", "didfuse", ("10_didfuse_training.ipynb", "11_didfuse_strategies.ipynb",
                                      "12_didfuse_ablations.ipynb", "13_didfuse_comparison.ipynb"),
               "DIDFuse (extended): Tables III-V, Figs 3-6"),
+    StudyInfo("jcae", "jcae", ("20_jcae_training.ipynb", "21_jcae_comparison.ipynb"),
+              "JCAE: Table 1, Figs 4-8, fusion-rule ablation"),
 ):
     STUDIES.register(_s.name)(_s)
 
