@@ -109,13 +109,16 @@ Box = tuple[float, float, float, float, str]  # (top, left, height, width) as fr
 
 
 def zoom_grid(columns: Sequence[dict[str, np.ndarray]], rows: Sequence[str], box: float = 0.22,
-              boxes: Sequence[Sequence[Box]] | None = None):
+              boxes: Sequence[Sequence[Box]] | None = None, titles: Sequence[Sequence[str]] | None = None,
+              row_labels: Sequence[str] | None = None):
     """Qualitative comparison: one column per pair, one row per image (sources then methods); two
     boxes per column drawn on every image and enlarged as insets.
 
     ``columns[j][row]`` is a 2-D array on [0, 255] (or [0, 1]). Default boxes: ``box`` x the image size,
     orange at the centre and blue at the lower left; ``boxes[j]`` instead gives column j's two boxes as
-    (top, left, height, width) fractions of the image and a colour (e.g. a paper's boxed regions)."""
+    (top, left, height, width) fractions of the image and a colour (e.g. a paper's boxed regions).
+    ``titles[i][j]``: a title over the image of row i, column j; ``row_labels`` (default: ``rows``) are
+    drawn left of the first column where non-empty."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
@@ -145,8 +148,11 @@ def zoom_grid(columns: Sequence[dict[str, np.ndarray]], rows: Sequence[str], box
                 ins.set_yticks([])
                 for s in ins.spines.values():
                     s.set_edgecolor(c)
-            if j == 0:
-                ax.text(-0.04, 0.5, r, transform=ax.transAxes, rotation=90, ha="right", va="center", fontsize=8)
+            if titles:
+                ax.set_title(titles[i][j], fontsize=8)
+            label = (row_labels or rows)[i]
+            if j == 0 and label:
+                ax.text(-0.04, 0.5, label, transform=ax.transAxes, rotation=90, ha="right", va="center", fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -32,3 +32,12 @@ def test_zoom_grid_draws_given_boxes_and_enlarges_their_content():
     assert insets[0].get_images()[0].get_array().min() == 1.0  # box 1's content, on [0, 1]
     with pytest.raises(ValueError, match="1 columns"):
         viz.zoom_grid([{"x": img}], ["x"], boxes=[[], []])
+
+
+def test_zoom_grid_titles_and_row_labels():
+    img = np.zeros((20, 20))
+    fig = viz.zoom_grid([{"r0": img, "r1": img}, {"r0": img, "r1": img}], ["r0", "r1"],
+                        titles=[["a", "b"], ["c", "d"]], row_labels=["", "second"])
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["a", "b", "c", "d"]
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts == ["second"]  # the empty label is not drawn

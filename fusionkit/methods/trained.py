@@ -12,6 +12,24 @@ from ..checkpoints import CheckpointError
 from .released import DIDFuseMethod, _NetMethod
 
 
+def _load_trained(study: str, options: dict[str, Any], model: nn.Module | None) -> tuple[nn.Module, dict[str, Any]]:
+    """(network, record) of a trained-here method: ``model`` when given (already in memory), else
+    ``options['checkpoint']`` (a run folder, checkpoint.pt or zoo .pt), else zoo entry ``options['model']``."""
+    if model is not None:
+        return model, {}
+    if options["checkpoint"]:
+        from ..runs import load_run
+
+        return load_run(options["checkpoint"])
+    from .. import zoo
+
+    try:
+        entry = zoo.get(study, options["model"])
+    except CheckpointError as exc:
+        raise CheckpointError(f"{study}: {exc}. Or pass checkpoint=RUN_DIR (a folder under runs/{study}/)") from None
+    return entry.build(), entry.meta
+
+
 @METHODS.register("didfuse")
 class DIDFuseTrained(DIDFuseMethod):
     """DIDFuse trained here (extended DIDFuse paper, ../shared/papers 002; any Table IV ablation).
@@ -29,21 +47,7 @@ class DIDFuseTrained(DIDFuseMethod):
     def __init__(self, _model: nn.Module | None = None, **options: Any):
         super().__init__(**options)
         self.rule = self._rule()
-        if _model is not None:
-            self.model, self.record = _model, {}
-        elif self.options["checkpoint"]:
-            from ..runs import load_run
-
-            self.model, self.record = load_run(self.options["checkpoint"])
-        else:
-            from .. import zoo
-
-            try:
-                entry = zoo.get("didfuse", self.options["model"])
-            except CheckpointError as exc:
-                raise CheckpointError(f"didfuse: {exc}. Or pass checkpoint=RUN_DIR (a folder under runs/didfuse/)"
-                                      ) from None
-            self.model, self.record = entry.build(), entry.meta
+        self.model, self.record = _load_trained("didfuse", self.options, _model)
 
     @classmethod
     def from_model(cls, model: nn.Module, **options: Any) -> "DIDFuseTrained":
@@ -77,20 +81,7 @@ class JCAETrained(_NetMethod):
         if self.options["rule"] not in JCAE_RULES:
             raise ValueError(f"jcae: unknown rule {self.options['rule']!r}; valid: {', '.join(JCAE_RULES)}")
         self.private_rule, self.common_rule = (RULES.get(r) for r in JCAE_RULES[self.options["rule"]])
-        if _model is not None:
-            self.model, self.record = _model, {}
-        elif self.options["checkpoint"]:
-            from ..runs import load_run
-
-            self.model, self.record = load_run(self.options["checkpoint"])
-        else:
-            from .. import zoo
-
-            try:
-                entry = zoo.get("jcae", self.options["model"])
-            except CheckpointError as exc:
-                raise CheckpointError(f"jcae: {exc}. Or pass checkpoint=RUN_DIR (a folder under runs/jcae/)") from None
-            self.model, self.record = entry.build(), entry.meta
+        self.model, self.record = _load_trained("jcae", self.options, _model)
 
     @classmethod
     def from_model(cls, model: nn.Module, **options: Any) -> "JCAETrained":

@@ -468,10 +468,17 @@ def fig6(cfg: Config):
     return viz.feature_map_grid(panels, scales=[None, None, "p", "p", "p", "c", "c", "c"])
 
 
-def fig7(res: Comparison):
-    """Fig. 7: 'street', every method, two boxed regions enlarged (:data:`STREET_BOXES`)."""
-    col = res.kept["street"]
-    return viz.zoom_grid([col], list(col), boxes=[STREET_BOXES])
+def fig7(res: Comparison, per_row: int = 5):
+    """Fig. 7: 'street', sources and every method (``per_row`` images a row, as the paper's (a)-(j)), two
+    boxed regions enlarged (:data:`STREET_BOXES`)."""
+    images = list(res.kept["street"].items())
+    nrows = -(-len(images) // per_row)
+    grid = [images[k * per_row:(k + 1) * per_row] for k in range(nrows)]
+    blank = ("", 0 * images[0][1])
+    cols = [{str(i): (grid[i][j] if j < len(grid[i]) else blank)[1] for i in range(nrows)} for j in range(per_row)]
+    titles = [[(grid[i][j] if j < len(grid[i]) else blank)[0] for j in range(per_row)] for i in range(nrows)]
+    return viz.zoom_grid(cols, [str(i) for i in range(nrows)], boxes=[STREET_BOXES] * per_row, titles=titles,
+                         row_labels=[""] * nrows)
 
 
 def fig8(res: Comparison, cfg: Config):
