@@ -137,6 +137,18 @@ against the released checkpoint's 7.006), whose outputs are not published, so th
 is a model difference that no metric definition should close.
 """
 
+SCALES = """
+## The scale of Qcv (JCAE Table 1, issue 11)
+
+Qcv is a weighted mean of squared, CSF-filtered differences between each source and the fused image, so
+it grows with the square of the grey range: scored on 8-bit grey levels (what `evaluate` and every study
+do, in the `standard` and `vifb` conventions alike) it lies in the hundreds, the scale of the JCAE
+paper's Table 1 (372-1090); on [0, 1] images it would be 255^2 = 65,025 times smaller. The JCAE study
+shows this on IFCNN-MAX over the TNO pairs (`reports/<profile>/jcae/metric_scale.md`): the standard
+convention on 8-bit levels is the one Table 1 uses (MI in bits and SSIM as the mean over the two
+sources also match the paper's ranges; VIFB's MI is in nats and its SSIM a sum).
+"""
+
 
 def render() -> str:
     rows = []
@@ -147,7 +159,7 @@ def render() -> str:
                     f"{vifb} | {s.min_size} | {s.citation} |")
     didfuse = "\n".join(f"  * {m}: {d}" for m, d in DIDFUSE_DEFINITIONS.items())
     intro = INTRO.replace("{vifb}", ", ".join(VIFB_METRICS)).replace("{didfuse}", didfuse)
-    return intro + "\n".join(rows) + "\n" + PUZZLE
+    return intro + "\n".join(rows) + "\n" + PUZZLE + SCALES
 
 
 if __name__ == "__main__":
