@@ -1,5 +1,5 @@
 """The committed model zoo (zoo/): every entry loads (sha256, weights_only), the budget holds, and the
-DIDFuse models the reports came from are reachable by name as fusion methods."""
+DIDFuse and JCAE models the reports came from are reachable by name as fusion methods."""
 import json
 from pathlib import Path
 
@@ -64,3 +64,35 @@ def test_default_didfuse_method_fuses_with_the_zoo_model(real_data, monkeypatch)
     it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
     f = m.fuse(it["a"][0].numpy()[:64, :96], it["b"][0].numpy()[:64, :96])
     assert f.shape == (64, 96) and np.isfinite(f).all() and 0 <= f.min() and f.max() <= 1
+
+
+def test_every_jcae_zoo_entry_is_the_quick_training_of_its_name():
+    """The JCAE entries behind the quick reports: `table1` (lam 100) and the Fig. 4/5 lambdas, each exactly
+    the quick training the notebooks ask for under that name."""
+    from fusionkit.studies import jcae
+
+    cfg = jcae.config("quick")
+    plan = {jcae.zoo_name(cfg, spec): spec.key() for spec in jcae.training_plan(cfg)}
+    entries = [e for e in zoo.entries(root=ROOT) if e.study == "jcae"]
+    assert "table1" in {e.name for e in entries}
+    for e in entries:
+        assert e.name in plan and e.key == plan[e.name], e.name
+        assert e.meta["profile"] == "quick" and e.meta["net"] == "jcae"
+
+
+def test_default_jcae_method_fuses_with_the_zoo_model(real_data, monkeypatch):
+    from fusionkit import methods
+    from fusionkit.data import FusionDataset
+
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(ROOT))
+    m = methods.get("jcae")  # no arguments: zoo model table1, the paper's eq. 8/9 rules
+    assert m.options["rule"] == "eq8+eq9" and m.record["name"] == "table1"
+    it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
+    a, b = it["a"][0].numpy()[:64, :96], it["b"][0].numpy()[:64, :96]
+    f = m.fuse(a, b)
+    assert f.shape == (64, 96) and np.isfinite(f).all() and 0 <= f.min() and f.max() <= 1
+    # a trained auto-encoder: each source comes back from its common + private features (eq. 4)
+    with torch.inference_mode():
+        out = m.model(it["a"][None, :, :64, :96], it["b"][None, :, :64, :96])
+    assert float((out["a_hat"] - it["a"][None, :, :64, :96]).abs().mean()) < 0.03
+    assert float((out["b_hat"] - it["b"][None, :, :64, :96]).abs().mean()) < 0.03
