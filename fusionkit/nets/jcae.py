@@ -126,9 +126,13 @@ class JCAE(nn.Module):
 
     def fuse(self, a: torch.Tensor, b: torch.Tensor, private_rule: Rule, common_rule: Rule) -> torch.Tensor:
         """Fused image (Sec. 2.5): dec(private_rule(P_a, P_b)) + dec(common_rule(C_a, C_b)), clamped to [0, 1]."""
-        f = self.encode(a, b)
+        return self.fuse_features(self.encode(a, b), private_rule, common_rule, tuple(a.shape[-2:]))
+
+    def fuse_features(self, f: dict[str, torch.Tensor], private_rule: Rule, common_rule: Rule,
+                      size: tuple[int, int]) -> torch.Tensor:
+        """:meth:`fuse` from features already encoded (:meth:`encode`), e.g. to try several rules on one encoding."""
         p, c = self.decode([private_rule(f["private_a"], f["private_b"]),
-                            common_rule(f["common_a"], f["common_b"])], tuple(a.shape[-2:]))
+                            common_rule(f["common_a"], f["common_b"])], size)
         return (p + c).clamp(0, 1)
 
 

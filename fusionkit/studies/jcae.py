@@ -419,10 +419,7 @@ def score_rules(model: torch.nn.Module, cfg: Config) -> pd.DataFrame:
         with torch.inference_mode():
             f = model.encode(a, b)
             for rule in cfg.rules:
-                pr, cr = (R.get(n) for n in JCAE_RULES[rule])
-                p, c = model.decode([pr(f["private_a"], f["private_b"]), cr(f["common_a"], f["common_b"])],
-                                    tuple(a.shape[-2:]))
-                fused = (p + c).clamp(0, 1)[0, 0].cpu()
+                fused = model.fuse_features(f, *(R.get(n) for n in JCAE_RULES[rule]), tuple(a.shape[-2:]))[0, 0].cpu()
                 rows.append({"dataset": "TNO", "method": rule, "pair": it["name"],
                              **E.pair_metrics(fused, it["a"][0], it["b"][0], METRICS)})
     return pd.DataFrame(rows)
@@ -473,10 +470,9 @@ def fig7(res: Comparison, per_row: int = 5):
     boxed regions enlarged (:data:`STREET_BOXES`)."""
     images = list(res.kept["street"].items())
     nrows = -(-len(images) // per_row)
-    grid = [images[k * per_row:(k + 1) * per_row] for k in range(nrows)]
-    blank = ("", 0 * images[0][1])
-    cols = [{str(i): (grid[i][j] if j < len(grid[i]) else blank)[1] for i in range(nrows)} for j in range(per_row)]
-    titles = [[(grid[i][j] if j < len(grid[i]) else blank)[0] for j in range(per_row)] for i in range(nrows)]
+    images += [("", 0 * images[0][1])] * (nrows * per_row - len(images))  # blank cells fill the last row
+    cols = [{str(i): images[i * per_row + j][1] for i in range(nrows)} for j in range(per_row)]
+    titles = [[images[i * per_row + j][0] for j in range(per_row)] for i in range(nrows)]
     return viz.zoom_grid(cols, [str(i) for i in range(nrows)], boxes=[STREET_BOXES] * per_row, titles=titles,
                          row_labels=[""] * nrows)
 
