@@ -8,6 +8,7 @@ from typing import Any
 from torch import nn
 
 from ..registry import NETS
+from .aenetv2 import AENetV2, AENetV2M, AENetV2PP
 from .didfuse import DIDFuse
 from .ifcnn import IFCNN
 from .jcae import JCAE
@@ -20,4 +21,4 @@ def build(name: str, **kw: Any) -> nn.Module:
     return NETS.get(name)(**kw)
 
 
-__all__ = ["DIDFuse", "IFCNN", "JCAE", "NETS", "build"]
+__all__ = ["AENetV2", "AENetV2M", "AENetV2PP", "DIDFuse", "IFCNN", "JCAE", "NETS", "build"]

@@ -1,0 +1,65 @@
+"""AE-Netv2 family (../shared/papers 004, Fig. 2-3, Tables I and VI): counts, shapes, the hop connection."""
+import pytest
+import torch
+
+from fusionkit.complexity import parameter_count
+from fusionkit.nets import NETS, build
+from fusionkit.nets.aenetv2 import GCB, VARIANTS, stack_sources
+
+ALL = [*VARIANTS, "aenetv2-pp", "aenetv2-m"]
+
+
+@pytest.mark.parametrize("name, paper", [("aenetv2-gcb", 5_378), ("aenetv2-regular", 41_154), ("aenetv2-pp", 1_537)])
+def test_parameter_counts_equal_table_vi(name, paper):
+    assert parameter_count(build(name)) == paper
+
+
+def test_gcb_layers_follow_table_i():
+    m = build("aenetv2-gcb")
+    assert tuple(m.c1[0].weight.shape) == (64, 6, 3, 3) and m.c1[0].bias is None
+    gc = m.r[0].conv
+    assert (gc.in_channels, gc.out_channels, gc.kernel_size, gc.groups) == (64, 64, (3, 3), 32)
+    assert tuple(m.c2[0].weight.shape) == (1, 64, 3, 3)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_variant_is_registered_and_keeps_the_input_size(name):
+    assert name in NETS.names()
+    torch.manual_seed(0)
+    m = build(name).eval()
+    out = m(torch.rand(2, 1, 17, 23), torch.rand(2, 3, 17, 23))  # odd sizes, grey + colour source
+    assert out.shape == (2, 1, 17, 23) and torch.isfinite(out).all()
+
+
+def test_sources_are_stacked_as_six_channels_grey_repeated():
+    a, b = torch.rand(1, 1, 4, 5), torch.rand(1, 3, 4, 5)
+    x = stack_sources(a, b)
+    assert x.shape == (1, 6, 4, 5)
+    assert torch.equal(x[:, 0], a[:, 0]) and torch.equal(x[:, 2], a[:, 0]) and torch.equal(x[:, 3:], b)
+
+
+@pytest.mark.parametrize("a, b, match", [((1, 1, 4, 5), (1, 1, 4, 6), "differ"), ((1, 2, 4, 5), (1, 2, 4, 5), "1 or 3")])
+def test_bad_sources_are_named(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        stack_sources(torch.rand(*a), torch.rand(*b))
+
+
+def test_channel_shuffle_interleaves_the_groups():
+    """After the 32-group convolution, the output channel 2k+j (group k, member j) moves to j*32+k."""
+    g = GCB()
+    with torch.no_grad():
+        g.conv.weight.zero_()
+        g.conv.bias.copy_(torch.arange(64, dtype=torch.float32))  # channel c outputs the constant c
+    out = g(torch.zeros(1, 64, 3, 3))[0, :, 0, 0]
+    assert out.tolist() == [float(2 * k + j) for j in range(2) for k in range(32)]
+
+
+def test_hop_connection_feeds_c1_output_to_c2_even_when_r_is_silent():
+    """Eq. (1): P = C2(h + R(h)). With R's convolution zeroed (ReLU(0) = 0) the output is C2(C1(x))."""
+    torch.manual_seed(0)
+    m = build("aenetv2-gcb").eval()
+    with torch.no_grad():
+        m.r[0].conv.weight.zero_()
+        m.r[0].conv.bias.zero_()
+    a, b = torch.rand(1, 1, 9, 9), torch.rand(1, 1, 9, 9)
+    assert torch.allclose(m(a, b), m.c2(m.c1(stack_sources(a, b))))
