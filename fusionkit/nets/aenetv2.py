@@ -44,72 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..registry import NETS
-
-WIDTH = 64
-GROUPS = 32  # 2 channels per group: the count that gives Table VI's 5,378 parameters
-
-
-def conv_bn(cin: int, cout: int, k: int = 3, relu: bool = True) -> nn.Sequential:
-    """A convolution block (conv without bias, BN, optionally ReLU): C1, C2 and AE-Netv2+'s R."""
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout)]
-    return nn.Sequential(*layers, nn.ReLU(inplace=True)) if relu else nn.Sequential(*layers)
-
-
-class GCB(nn.Module):
-    """Group-convolution block (Fig. 2's "GC"): 3x3 group convolution 64 -> 64 (32 groups, bias),
-    ReLU, channel shuffle (``nn.ChannelShuffle``, ShuffleNet's operation) so that the next layer mixes
-    the groups."""
-
-    def __init__(self, channels: int = WIDTH, groups: int = GROUPS):
-        super().__init__()
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1, groups=groups)
-        self.shuffle = nn.ChannelShuffle(groups)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.shuffle(F.relu(self.conv(x)))
-
-
-class Separable(nn.Module):
-    """Depthwise-separable convolution (3x3 depthwise, 1x1 pointwise, both with bias), ReLU."""
-
-    def __init__(self, channels: int = WIDTH):
-        super().__init__()
-        self.depthwise = nn.Conv2d(channels, channels, 3, padding=1, groups=channels)
-        self.pointwise = nn.Conv2d(channels, channels, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.pointwise(self.depthwise(x)))
-
-
-class Fire(nn.Module):
-    """SqueezeNet's fire module: squeeze 1x1 cin -> s, ReLU; expand 1x1 s -> cout/2 and 3x3 s -> cout/2,
-    concatenated, ReLU."""
-
-    def __init__(self, cin: int = WIDTH, cout: int = WIDTH, squeeze: int = 16):
-        super().__init__()
-        self.squeeze = nn.Conv2d(cin, squeeze, 1)
-        self.expand1x1 = nn.Conv2d(squeeze, cout // 2, 1)
-        self.expand3x3 = nn.Conv2d(squeeze, cout - cout // 2, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s = F.relu(self.squeeze(x))
-        return F.relu(torch.cat([self.expand1x1(s), self.expand3x3(s)], 1))
-
-
-class Inception(nn.Module):
-    """GoogLeNet's inception module at 64 -> 64: 1x1; 1x1 -> 3x3; 1x1 -> 5x5; 3x3 max-pool -> 1x1
-    (16 maps each, bias), concatenated, ReLU."""
-
-    def __init__(self, channels: int = WIDTH):
-        super().__init__()
-        b = channels // 4
-        self.branch1x1 = nn.Conv2d(channels, b, 1)
-        self.branch3x3 = nn.Sequential(nn.Conv2d(channels, b, 1), nn.ReLU(inplace=True), nn.Conv2d(b, b, 3, padding=1))
-        self.branch5x5 = nn.Sequential(nn.Conv2d(channels, b, 1), nn.ReLU(inplace=True), nn.Conv2d(b, b, 5, padding=2))
-        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(channels, b, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(torch.cat([self.branch1x1(x), self.branch3x3(x), self.branch5x5(x), self.branch_pool(x)], 1))
+from .blocks import GCB, WIDTH, Fire, Inception, Separable, conv_bn
 
 
 def _module(kind: str) -> nn.Module:

@@ -4,7 +4,8 @@ import torch
 
 from fusionkit.complexity import parameter_count
 from fusionkit.nets import NETS, build
-from fusionkit.nets.aenetv2 import GCB, VARIANTS, stack_sources
+from fusionkit.nets.aenetv2 import VARIANTS, stack_sources
+from fusionkit.nets.blocks import GCB
 
 ALL = [*VARIANTS, "aenetv2-pp", "aenetv2-m"]
 
