@@ -133,3 +133,33 @@ def jcae_training_loss(lam: float = 100.0):
                 "ssim_loss_ir": la["ssim_loss"], "ssim_loss_vis": lb["ssim_loss"]}
 
     return loss_fn
+
+
+def aenet_loss(p: torch.Tensor, target: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+               fidelity: float = 0.1) -> dict[str, torch.Tensor]:
+    """AE-Netv2's training loss (../shared/papers 004, Algorithm 1, "unsupervised" branch), as we read it.
+
+    The pseudo-code is garbled: ``L_p = Argmin E(p_i, O) + C[L(x_i, y_i), 0]`` (unsupervised) and
+    ``Argmin (E(x_i, p_i) + E(y_i, p_i)) / 2`` (supervised). We take E(u, v) = |u - v|_1 + (1 - SSIM(u, v))
+    as the distance to the target O and the supervised branch's source term as the "C[...]" part,
+    weighted by ``fidelity``:
+
+        L = mean|P - O| + (1 - SSIM(P, O)) + fidelity * ((1 - SSIM(P, x)) + (1 - SSIM(P, y))) / 2.
+
+    The first two terms pull the network towards the library's best fusion O; the last keeps the
+    structure of both sources (a target picked from one source's side cannot drop the other)."""
+    l1 = (p - target).abs().mean()
+    ssim_o = 1 - ssim_value(p, target)
+    src = ((1 - ssim_value(p, x)) + (1 - ssim_value(p, y))) / 2
+    return {"total": l1 + ssim_o + fidelity * src, "l1_target": l1, "ssim_target": ssim_o, "ssim_sources": src}
+
+
+def aenet_training_loss(fidelity: float = 0.1):
+    """A ``loss_fn(model, batch)`` for :class:`fusionkit.train.Trainer`: batch 'a', 'b' (sources) and
+    'target' (Algorithm 1's O), each (N, 1, H, W); the network maps (a, b) to P."""
+
+    def loss_fn(model, batch):
+        p = model(batch["a"], batch["b"])
+        return aenet_loss(p, batch["target"], batch["a"], batch["b"], fidelity)
+
+    return loss_fn

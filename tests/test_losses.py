@@ -111,3 +111,39 @@ def test_jcae_loss_is_mse_plus_lambda_one_minus_ssim():
     torch.testing.assert_close(out["total"], mse + 100 * (1 - ssim))
     same = jcae_loss(x, x)
     assert float(same["total"]) == pytest.approx(0.0, abs=1e-5)
+
+
+def test_aenet_loss_terms_by_hand():
+    """AE-Netv2 (Algorithm 1, our reading): L = |P - O|_1 + (1 - SSIM(P, O)) + f ((1 - SSIM(P, x)) + (1 - SSIM(P, y))) / 2."""
+    from fusionkit.losses import aenet_loss, ssim_value
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(2, 1, 24, 24, generator=g), torch.rand(2, 1, 24, 24, generator=g)
+    o = (x + y) / 2
+    at_target = aenet_loss(o, o, x, y, fidelity=0.1)
+    assert float(at_target["l1_target"]) == 0 and abs(float(at_target["ssim_target"])) < 1e-6
+    src = ((1 - ssim_value(o, x)) + (1 - ssim_value(o, y))) / 2
+    assert torch.allclose(at_target["total"], 0.1 * src, atol=1e-6)
+    p = o + 0.1
+    off = aenet_loss(p, o, x, y, fidelity=0.0)
+    assert torch.allclose(off["l1_target"], torch.tensor(0.1), atol=1e-6)
+    assert torch.allclose(off["total"], off["l1_target"] + off["ssim_target"])
+
+
+def test_aenet_training_loss_trains_the_network_towards_the_target():
+    from fusionkit.losses import aenet_training_loss
+    from fusionkit.nets import build
+
+    torch.manual_seed(0)
+    net = build("aenetv2-gcb")
+    g = torch.Generator().manual_seed(1)
+    batch = {"a": torch.rand(4, 1, 32, 32, generator=g), "b": torch.rand(4, 1, 32, 32, generator=g)}
+    batch["target"] = torch.maximum(batch["a"], batch["b"])
+    loss_fn = aenet_training_loss()
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    first = float(loss_fn(net, batch)["total"].detach())
+    for _ in range(30):
+        opt.zero_grad()
+        loss_fn(net, batch)["total"].backward()
+        opt.step()
+    assert float(loss_fn(net, batch)["total"].detach()) < 0.7 * first
