@@ -71,6 +71,10 @@ class RunSpec:
     def dataset(self) -> Dataset:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def train_options(self) -> dict[str, Any]:
+        """Further :class:`fusionkit.train.TrainConfig` fields a study's spec sets (e.g. ``lr_milestones``)."""
+        return {}
+
     def build(self) -> nn.Module:
         from .nets import build
 
@@ -145,7 +149,7 @@ def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str 
     cfg = TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size // world, lr=spec.lr, lr_step=spec.lr_step,
                       lr_gamma=spec.lr_gamma, seed=spec.seed, device=device, out_dir=str(out),
                       max_steps_per_epoch=spec.max_steps_per_epoch, progress=progress,
-                      extra={"run": _record(spec)}, bf16=spec.bf16)
+                      extra={"run": _record(spec)}, bf16=spec.bf16, **spec.train_options())
     trainer = Trainer(spec.build(), spec.loss(), spec.dataset(), cfg)
     todo = spec.epochs - trainer.start_epoch
     t0 = time.perf_counter()

@@ -36,7 +36,8 @@ from .utils import atomic_path
 
 @dataclass(frozen=True)
 class Crop:
-    """A ``size`` x ``size`` window at (``y``, ``x``) of pair ``pair`` of dataset ``dataset`` (split ``split``)."""
+    """A ``size`` x ``size`` window at (``y``, ``x``) of pair ``pair`` of dataset ``dataset`` (split ``split``);
+    ``kind`` 'sequences' (multi-exposure series): the crop of the first and the last source."""
 
     dataset: str
     split: str | None
@@ -44,41 +45,62 @@ class Crop:
     y: int
     x: int
     size: int
+    kind: str = "pairs"
 
 
-def sample_crops(sets: Sequence[tuple[str, str | None]], size: int = 128, per_pair: int = 4, seed: int = 0,
+def _kind(name: str) -> str:
+    entry = load_manifest()[name]
+    return "pairs" if entry.pairs else "sequences"
+
+
+def _dataset(name: str, split: str | None, kind: str, mode: str = "gray") -> FusionDataset:
+    return FusionDataset(name, split, mode=mode, kind=kind)
+
+
+def sample_crops(sets: Sequence[tuple], size: int = 128, per_pair: int = 4, seed: int = 0,
                  limit: int | None = None) -> list[Crop]:
-    """``per_pair`` crop positions in every pair of each ``(dataset, split)``, drawn by
+    """``per_pair`` crop positions in every pair of each set, drawn by
     ``numpy.random.default_rng([seed, set index, pair index])`` (image sizes are read from the files).
-    A pair smaller than the crop is an error naming it."""
+    A set is ``(dataset, split)`` or ``(dataset, split, pair names)`` (a study's own split of a dataset the
+    manifest does not split); datasets of multi-source sequences give one crop pair per sequence (first and
+    last source). A pair smaller than the crop is an error naming it."""
     from .data.io import image_size
 
     crops = []
-    for si, (name, split) in enumerate(sets):
-        ds = FusionDataset(name, split, limit=limit)
-        for pi, pair in enumerate(ds.names):
-            h, w = image_size(ds.paths(pi)[0])
+    for si, (name, split, *names) in enumerate(sets):
+        kind = _kind(name)
+        ds = _dataset(name, split, kind)
+        wanted = list(names[0]) if names and names[0] is not None else ds.names
+        unknown = [w for w in wanted if w not in ds.names]
+        if unknown:
+            raise ValueError(f"sample_crops: {name} has no pair(s) {unknown[:5]}")
+        for pi, pair in enumerate(wanted[:limit] if limit is not None else wanted):
+            h, w = image_size(ds.paths(ds.names.index(pair))[0])
             if min(h, w) < size:
                 raise ValueError(f"{name}/{pair}: image {h}x{w} is smaller than the {size}x{size} crop")
             rng = np.random.default_rng([seed, si, pi])
             for _ in range(per_pair):
                 crops.append(Crop(name, ds.split, pair, int(rng.integers(0, h - size + 1)),
-                                  int(rng.integers(0, w - size + 1)), size))
+                                  int(rng.integers(0, w - size + 1)), size, kind))
     if not crops:
         raise ValueError(f"sample_crops: no pairs in {list(sets)}")
     return crops
 
 
 def load_crops(crops: Sequence[Crop]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sources a and b of every crop as (N, 1, size, size) grey tensors in [0, 1] (each pair read once)."""
-    cache: dict[tuple[str, str | None], FusionDataset] = {}
+    """Sources a and b (a sequence's first and last) of every crop as (N, 1, size, size) grey tensors in
+    [0, 1] (each pair read once)."""
+    cache: dict[tuple[str, str | None, str], FusionDataset] = {}
     images: dict[tuple[str, str], list[torch.Tensor]] = {}
     a, b = [], []
     for c in crops:
         key = (c.dataset, c.pair)
         if key not in images:
-            ds = cache.setdefault((c.dataset, c.split), FusionDataset(c.dataset, c.split, mode="gray"))
-            images[key] = ds.load_sources(ds.names.index(c.pair))[:2]
+            if (c.dataset, c.split, c.kind) not in cache:
+                cache[(c.dataset, c.split, c.kind)] = _dataset(c.dataset, c.split, c.kind)
+            ds = cache[(c.dataset, c.split, c.kind)]
+            srcs = ds.load_sources(ds.names.index(c.pair))
+            images[key] = [srcs[0], srcs[-1]]
         sa, sb = images[key]
         win = (slice(None), slice(c.y, c.y + c.size), slice(c.x, c.x + c.size))
         a.append(sa[win])

@@ -49,6 +49,7 @@ class TrainConfig:
     batch_size: int = 8
     lr: float = 1e-3
     lr_step: int | None = None  # StepLR step size in epochs (None: constant)
+    lr_milestones: tuple[int, ...] | None = None  # MultiStepLR: multiply by lr_gamma at these epochs (not with lr_step)
     lr_gamma: float = 0.1
     weight_decay: float = 0.0
     seed: int = 0
@@ -106,8 +107,11 @@ class Trainer:
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = (optimizer_fn(params) if optimizer_fn else
                     torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay))
-        self.sched = (torch.optim.lr_scheduler.StepLR(self.opt, config.lr_step, config.lr_gamma)
-                      if config.lr_step else None)
+        if config.lr_step and config.lr_milestones:
+            raise ValueError("TrainConfig: give lr_step (a period) or lr_milestones (given epochs), not both")
+        self.sched = (torch.optim.lr_scheduler.StepLR(self.opt, config.lr_step, config.lr_gamma) if config.lr_step
+                      else torch.optim.lr_scheduler.MultiStepLR(self.opt, list(config.lr_milestones), config.lr_gamma)
+                      if config.lr_milestones else None)
         self.use_amp = bool(config.amp and self.device.type == "cuda")
         self.use_bf16 = bool(config.bf16 and self.device.type == "cpu" and cpu_bf16_native())
         if config.bf16 and self.device.type == "cpu" and not self.use_bf16 and self.rank == 0:

@@ -97,3 +97,20 @@ def test_target_is_the_per_crop_best_and_a_larger_library_never_lowers_it():
 def test_empty_library_is_an_error():
     with pytest.raises(ValueError, match="library is empty"):
         best_targets([])
+
+
+def test_named_subsets_and_sequences():
+    """A study's own split (pair names) and multi-exposure series (first and last exposure)."""
+    from fusionkit.data.datasets import FusionDataset
+
+    sub = sample_crops([("cddfuse-mri-ct", None, ("12", "11"))], size=64, per_pair=1)
+    assert [c.pair for c in sub] == ["12", "11"]
+    with pytest.raises(ValueError, match="no pair"):
+        sample_crops([("cddfuse-mri-ct", None, ("nope",))], size=64)
+    seq = sample_crops([("ifcnn-me", None)], size=64, per_pair=1, limit=1)
+    assert seq[0].kind == "sequences"
+    a, b = load_crops(seq)
+    srcs = FusionDataset("ifcnn-me", None, kind="sequences", mode="gray").load_sources(0)
+    c = seq[0]
+    assert torch.equal(a[0], srcs[0][:, c.y:c.y + 64, c.x:c.x + 64])
+    assert torch.equal(b[0], srcs[-1][:, c.y:c.y + 64, c.x:c.x + 64]) and len(srcs) > 2

@@ -185,3 +185,14 @@ def test_didfuse_loss_under_bf16_autocast(tmp_path, force_bf16):
     terms = ("total", "gap_base", "gap_detail", "recon_ir", "recon_vis", "grad_vis")
     assert t.precision == "bf16-autocast"
     assert all(type(r[k]) is float and r[k] == r[k] for r in hist for k in terms)
+
+
+def test_milestone_schedule_decays_once_at_each_given_epoch(tmp_path):
+    """AE-Netv2's Table II: lr 1e-3 for the first phase, then 1e-4 (one decay, not a period)."""
+    t = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path, epochs=5, lr_milestones=(1,), lr_gamma=0.1))
+    assert [r["lr"] for r in t.fit()] == pytest.approx([1e-2, 1e-3, 1e-3, 1e-3, 1e-3])
+
+
+def test_period_and_milestones_together_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="not both"):
+        Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path, lr_step=2, lr_milestones=(1,)))
