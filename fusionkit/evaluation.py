@@ -43,23 +43,44 @@ def method_fuser(method: Any) -> Fuser:
     return lambda a, b: method.fuse_batch(a, b)
 
 
-def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple[str, str | None]], metrics: Sequence[str],
+def open_set(name: str, split: str | None, pairs: Sequence[str] | None = None, limit: int | None = None
+             ) -> FusionDataset:
+    """The grey test set ``(name, split)``, optionally only the pairs named ``pairs`` (a study's own split)
+    and at most ``limit`` of them; a dataset of multi-source sequences (multi-exposure) opens as sequences."""
+    from .data.manifest import load_manifest
+
+    kind = "pairs" if load_manifest()[name].pairs else "sequences"
+    ds = FusionDataset(name, split, mode="gray", kind=kind)
+    if pairs is not None:
+        unknown = [p for p in pairs if p not in ds.names]
+        if unknown:
+            raise ValueError(f"{name}: no pair(s) {unknown[:5]}")
+        ds.items = [ds.items[ds.names.index(p)] for p in pairs]
+    if limit is not None:
+        ds.items = ds.items[:limit]
+    return ds
+
+
+def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple], metrics: Sequence[str],
           limit: int | None = None, keep: int = 0, progress: bool = True,
           convention: str = "standard") -> tuple[pd.DataFrame, dict]:
     """Every fuser on every pair of every dataset (metrics in ``convention``).
 
     Returns the tidy per-pair frame (columns ``dataset``, ``method``, ``pair``, then one per metric)
     and ``kept[(dataset, method)][pair]``: the first ``keep`` fused images per dataset (8-bit levels),
-    for qualitative figures. ``limit`` caps the pairs per dataset (None: all)."""
+    for qualitative figures. ``limit`` caps the pairs per dataset (None: all). A dataset is
+    ``(name, split)`` or ``(name, split, pair names)`` (:func:`open_set`); a sequence is fused from its
+    first and last source (multi-exposure: the darkest and brightest)."""
     from tqdm.auto import tqdm
 
-    sets = {label: FusionDataset(name, split, mode="gray", limit=limit) for label, (name, split) in datasets.items()}
+    sets = {label: open_set(*spec, limit=limit) for label, spec in datasets.items()}
     total = sum(len(ds) for ds in sets.values()) * len(fusers)
     rows, kept = [], {}
     with tqdm(total=total, desc="scoring", unit="pair", disable=not progress, leave=False) as bar:
         for label, ds in sets.items():
             for i in range(len(ds)):
                 it = ds[i]
+                it["b"] = it["sources"][-1]
                 for method, fuse in fusers.items():
                     bar.set_postfix_str(f"{label}/{it['name']} {method}")
                     f = fuse(it["a"][None], it["b"][None])[0, 0]

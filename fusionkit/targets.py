@@ -166,9 +166,9 @@ class TargetCache:
         return self.root / f"{method.name}-{method_fingerprint(method)}" / f"{key}.npz"
 
     def result(self, method: Any, crops: Sequence[Crop], a: torch.Tensor, b: torch.Tensor,
-               key: str | None = None) -> MethodResult:
+               key: str | None = None, chunk: int = 32) -> MethodResult:
         """``method`` on every crop (a, b: the crops' sources, :func:`load_crops`), from the cache or computed
-        and stored (atomically) there."""
+        (``chunk`` crops per call, bounding a network's feature memory) and stored (atomically) there."""
         import time
 
         key = key or cropset_key(crops)
@@ -179,7 +179,8 @@ class TargetCache:
                 fused = torch.from_numpy(z["fused"].astype(np.float32))
                 return MethodResult(method.name, fp, fused, z["scores"].astype(np.float64), 0.0)
         t0 = time.perf_counter()
-        fused = method.fuse_batch(a, b).float().clamp(0, 1)
+        fused = torch.cat([method.fuse_batch(a[i:i + chunk], b[i:i + chunk]).float().clamp(0, 1)
+                           for i in range(0, len(a), chunk)])
         scores = score(fused, a, b)
         seconds = time.perf_counter() - t0
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -85,3 +85,20 @@ def test_run_effects_welch_by_hand_and_directions():
     assert abs(en["p (Welch)"] - 0.02131) < 5e-5 and en["runs"] == "3/3"
     assert en["reported direction"] == "+1/-1" and en["agrees"] == "some"
     assert sd["direction"] == 0 and np.isnan(sd["p (Welch)"]) and sd["agrees"] == "none"
+
+
+def test_score_takes_named_subsets_and_fuses_sequences_first_with_last(real_data):
+    from fusionkit.evaluation import open_set
+
+    seen = []
+
+    def fuse(a, b):
+        seen.append((a.clone(), b.clone()))
+        return (a + b) / 2
+
+    df, _ = E.score({"avg": fuse}, {"ME": ("ifcnn-me", None, ("chair",))}, ["EN"], progress=False)
+    assert list(df["pair"]) == ["chair"]
+    srcs = open_set("ifcnn-me", None, ("chair",))[0]["sources"]
+    assert torch.equal(seen[0][0][0], srcs[0]) and torch.equal(seen[0][1][0], srcs[-1]) and len(srcs) == 5
+    with pytest.raises(ValueError, match="no pair"):
+        open_set("cddfuse-mri-ct", None, ("nope",))
