@@ -73,3 +73,28 @@ def test_jcae_table1_matches_the_paper_text():
         want = [v for _, r in g.iterrows() for v in (float(r["mean"]), r["significance"]) if v != ""]
         assert nums == [float(v) for v in want], method
     assert (t[t.method == "Proposed"].significance == "").all()
+
+
+def test_aenetv2_tables_match_the_paper_text():
+    """Tables V-VII of AE-Netv2: each CSV row against the numbers of its line in the paper's text."""
+    import re
+
+    lines = _paper_text("004_7c5282c5fbda296f.txt").splitlines()
+    t5 = paper_tables.load("aenetv2", 5)
+    assert len(t5) == 39 and t5.no.tolist() == list(range(1, 40))
+    for _, r in t5.iterrows():
+        line = next(x for x in lines if x.startswith(f"{r['no']} {r['method']}"))
+        cells = line.split("\t")
+        assert cells[4].strip() == r["time_s"] and cells[7].strip() == r["model_size_mb"], r["method"]
+    t6 = paper_tables.load("aenetv2", 6)
+    flops = next(x for x in lines if x.startswith("Flops\t"))
+    params = next(x for x in lines if x.startswith("Parameters\t83,587"))
+    assert t6.flops.tolist() == [int(v.replace(",", "")) for v in re.findall(r"[\d,]+", flops)]
+    assert t6.parameters.tolist() == [int(v.replace(",", "")) for v in re.findall(r"[\d,]+", params)]
+    t7 = paper_tables.load("aenetv2", 7)
+    assert t7.architecture.unique().tolist() == ["Regular", "GCB", "Inception", "Separable", "Squeeze",
+                                                 "GCB+Inception", "Squeeze+GCB", "Squeeze2+GCB"]
+    table7 = lines[next(i for i, x in enumerate(lines) if x.startswith("\tType\tRegular\tGCB")) + 1:][:9]
+    for metric, g in t7.groupby("metric", sort=False):
+        cells = next(x.split("\t") for x in table7 if metric in x.split("\t")[:2])
+        assert [float(v) for v in cells[2:] if v] == g.value.astype(float).tolist(), metric
