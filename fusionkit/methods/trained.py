@@ -90,3 +90,45 @@ class JCAETrained(_NetMethod):
 
     def _forward(self, a, b):
         return self.model.fuse(a, b, self.private_rule, self.common_rule)
+
+
+@METHODS.register("aenetv2")
+class AENetTrained(_NetMethod):
+    """An AE-Netv2 network trained here (Fang et al., ../shared/papers 004): any architecture variant.
+
+    Options: ``model`` = a short name in ``zoo/aenetv2/`` (default 'paper-gcb': AE-Netv2 with the group
+    convolution block at the paper's schedule on the four-task mixture); ``checkpoint`` = instead, a run
+    folder (``runs/aenetv2/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``; ``device``. Grey sources are
+    fed as 6 channels (each repeated to 3, Table I). Weights load with ``weights_only=True``."""
+
+    name, citation = "aenetv2", "Fang et al., AE-Netv2 (../shared/papers 004); trained here"
+    defaults = {"model": "paper-gcb", "checkpoint": None, "device": None}
+
+    def __init__(self, _model: nn.Module | None = None, **options: Any):
+        super().__init__(**options)
+        self.model, self.record = _load_trained("aenetv2", self.options, _model)
+
+    @classmethod
+    def from_model(cls, model: nn.Module, **options: Any) -> "AENetTrained":
+        """Wrap an AE-Netv2 network already in memory (e.g. just trained)."""
+        return cls(_model=model, **options)
+
+    def _forward(self, a, b):
+        return self.model(a, b)
+
+
+@METHODS.register("aenetv2-gcb")
+class AENetGCB(AENetTrained):
+    """AE-Netv2 (GCB), the paper's Fig. 2 network, zoo model 'paper-gcb' (see :class:`AENetTrained`)."""
+
+    name = "aenetv2-gcb"
+    defaults = {**AENetTrained.defaults, "model": "paper-gcb"}
+
+
+@METHODS.register("aenetv2-squeeze-gcb")
+class AENetSqueezeGCB(AENetTrained):
+    """AE-Netv2 with R = fire module + GCB, the paper's recommended architecture (Table VII), zoo model
+    'paper-squeeze-gcb' (see :class:`AENetTrained`)."""
+
+    name = "aenetv2-squeeze-gcb"
+    defaults = {**AENetTrained.defaults, "model": "paper-squeeze-gcb"}

@@ -32,6 +32,8 @@ for _s in (
               "DIDFuse (extended): Tables III-V, Figs 3-6"),
     StudyInfo("jcae", "jcae", ("20_jcae_training.ipynb", "21_jcae_comparison.ipynb"),
               "JCAE: Table 1, Figs 4-8, fusion-rule ablation"),
+    StudyInfo("aenetv2", "aenetv2", ("30_aenetv2_training.ipynb", "31_aenetv2_efficiency.ipynb"),
+              "AE-Netv2: Algorithm 1 training, continuous learning, Tables V-VII, Figs 4-5, 8, 10"),
 ):
     STUDIES.register(_s.name)(_s)
 

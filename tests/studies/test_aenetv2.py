@@ -1,0 +1,66 @@
+"""The AE-Netv2 study layer: config, task splits, run specs (Table II schedule), zoo names, training plan."""
+import pytest
+
+from fusionkit.studies import aenetv2 as S
+
+
+def test_paper_config_is_table_i_and_ii():
+    cfg = S.config("paper")
+    assert (cfg.crop, cfg.batch_size, cfg.lr, cfg.epochs_first, cfg.epochs) == (128, 16, 1e-3, 10, 110)
+    assert cfg.nets == ("aenetv2-gcb", "aenetv2-squeeze-gcb")
+    assert set(S.config("quick").nets) == set(S.ARCHITECTURES)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        S.config("quick", epoch=3)
+
+
+@pytest.mark.parametrize("dataset", ["ifcnn-lytro", "ifcnn-me", "cddfuse-mri-ct", "cddfuse-mri-pet",
+                                     "cddfuse-mri-spect"])
+def test_own_splits_cover_each_dataset_without_overlap_in_name_order(dataset):
+    train, test = S.split_names(dataset, n_train=S._OWN_SPLITS[dataset])
+    assert train and test and not set(train) & set(test)
+    assert list(train + test) == S._natural(list(train + test))  # contiguous blocks: no neighbour straddles
+    if dataset.startswith("cddfuse"):
+        assert len(train) == round(0.7 * (len(train) + len(test)))
+
+
+def test_task_sets_and_no_test_pair_in_training():
+    for task in S.TASK_NAMES:
+        tr, te = S.task_sets(task, "train"), S.task_sets(task, "test")
+        for s in te:
+            same = [t for t in tr if t[0] == s[0]]
+            assert all(not set(t[2]) & set(s[2]) for t in same)  # a shared dataset is split by pair names
+    assert S.task_sets("multi-focus", "test")[0][2] == tuple(f"lytro-{i:02d}" for i in range(15, 21))
+    with pytest.raises(ValueError, match="unknown task"):
+        S.task_sets("ir", "train")
+    with pytest.raises(ValueError, match="role"):
+        S.task_sets("ir-vis", "val")
+
+
+def test_run_spec_follows_table_ii_and_keys_change_with_the_library():
+    cfg = S.config("paper")
+    spec = S.run_spec(cfg)
+    assert spec.train_options() == {"lr_milestones": (10,)} and spec.epochs == 110 and spec.batch_size == 16
+    assert spec.label() == "gcb-mixture-lib21-seed0"
+    smaller = S.run_spec(cfg, library=cfg.library[1:])
+    assert smaller.key() != spec.key() and smaller.label() == "gcb-mixture-lib20-seed0"
+    assert S.zoo_name(cfg, spec) == "paper-gcb"
+    assert S.zoo_name(cfg, smaller) == f"paper-gcb-without-{cfg.library[0]}"
+    assert S.zoo_name(cfg, S.run_spec(cfg, "aenetv2-squeeze-gcb", ("medical",))) == "paper-squeeze-gcb-medical"
+
+
+def test_training_plan_lists_each_training_once():
+    cfg = S.config("paper", continual_drop="mgff")
+    plan = S.training_plan(cfg)
+    names = [S.zoo_name(cfg, s) for s in plan]
+    assert names == ["paper-gcb", "paper-squeeze-gcb", "paper-gcb-ir-vis", "paper-gcb-multi-focus",
+                     "paper-gcb-medical", "paper-gcb-multi-exposure", "paper-gcb-without-mgff"]
+    with pytest.raises(ValueError, match="not in the library"):
+        S.strongest_method(cfg.replace(continual_drop="nope"))
+
+
+def test_training_crops_are_balanced_over_tasks_and_deterministic():
+    crops = S.train_crops(("multi-focus", "multi-exposure"), 96, 6, 0)
+    assert crops == S.train_crops(("multi-focus", "multi-exposure"), 96, 6, 0)
+    assert [c.dataset for c in crops] == ["ifcnn-lytro"] * 6 + ["ifcnn-me"] * 6
+    train_names = set(S.task_sets("multi-focus", "train")[0][2])
+    assert {c.pair for c in crops[:6]} <= train_names
