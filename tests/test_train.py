@@ -196,3 +196,13 @@ def test_milestone_schedule_decays_once_at_each_given_epoch(tmp_path):
 def test_period_and_milestones_together_are_refused(tmp_path):
     with pytest.raises(ValueError, match="not both"):
         Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path, lr_step=2, lr_milestones=(1,)))
+
+
+def test_channels_last_training_gives_the_same_losses(tmp_path):
+    """The memory layout changes speed, not the numbers (to float rounding)."""
+    a = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "a", epochs=2)).fit()
+    b = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "b", epochs=2, channels_last=True))
+    conv = [p for p in b.model.parameters() if p.dim() == 4]
+    assert conv and all(p.is_contiguous(memory_format=torch.channels_last) for p in conv)
+    hb = b.fit()
+    assert [r["total"] for r in hb] == pytest.approx([r["total"] for r in a], rel=1e-4)

@@ -39,7 +39,8 @@ def test_task_sets_and_no_test_pair_in_training():
 def test_run_spec_follows_table_ii_and_keys_change_with_the_library():
     cfg = S.config("paper")
     spec = S.run_spec(cfg)
-    assert spec.train_options() == {"lr_milestones": (10,)} and spec.epochs == 110 and spec.batch_size == 16
+    assert spec.train_options() == {"lr_milestones": (10,), "channels_last": True}
+    assert spec.epochs == 110 and spec.batch_size == 16
     assert spec.label() == "gcb-mixture-lib21-seed0"
     smaller = S.run_spec(cfg, library=cfg.library[1:])
     assert smaller.key() != spec.key() and smaller.label() == "gcb-mixture-lib20-seed0"
