@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +77,15 @@ def test_committed_training_benchmark_shows_the_bf16_gain():
     t = pd.read_csv(ROOT / "reports" / "benchmarks" / "training.csv")
     assert set(t.crop) >= {64, 128}
     assert (t["bf16 pairs/s"] / t["fp32 pairs/s"] >= 1.5).all(), t.to_string()
+
+
+def test_aenetv2_benchmark(tmp_path, real_data):
+    r = _run("aenetv2.py", "--nets", "aenetv2-gcb", "--size", "48", "--repeats", "2", "--batch", "2",
+             "--train-batch", "2", "--train-crop", "32", "--train-steps", "1", "--no-compile", reports=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    t = pd.read_csv(tmp_path / "benchmarks" / "aenetv2.csv")
+    assert list(t.path) == ["eager (NCHW)", "fast: BN folded, channels-last"]
+    assert (t["max abs diff"] < 1e-5).all() and (t["ms/pair (batch 1)"] > 0).all()
+    assert t["GMAC/pair"].iloc[0] == pytest.approx(5184 * 48 * 48 / 1e9)
+    tr = pd.read_csv(tmp_path / "benchmarks" / "aenetv2_training.csv")
+    assert list(tr.layout) == ["NCHW", "channels-last"] and (tr["s/step (median)"] > 0).all()
