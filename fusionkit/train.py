@@ -266,6 +266,14 @@ class Trainer:
 NOT_LOSSES = ("epoch", "lr", "steps")
 
 
+def late_drop(history: list[dict[str, float]], key: str = "total") -> float:
+    """How much the loss ``key`` still fell over the last third of the epochs, in % of its value a third
+    from the end (a plateau gives ~0; NaN for fewer than two epochs)."""
+    tot = [h[key] for h in history]
+    k = max(len(tot) - max(len(tot) // 3, 1) - 1, 0)
+    return round(100 * (tot[k] - tot[-1]) / abs(tot[k]), 2) if len(tot) > 1 else float("nan")
+
+
 def plot_losses(history: list[dict[str, float]]):
     """Loss curves (one line per term) of a training history."""
     import matplotlib.pyplot as plt

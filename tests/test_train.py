@@ -206,3 +206,12 @@ def test_channels_last_training_gives_the_same_losses(tmp_path):
     assert conv and all(p.is_contiguous(memory_format=torch.channels_last) for p in conv)
     hb = b.fit()
     assert [r["total"] for r in hb] == pytest.approx([r["total"] for r in a], rel=1e-4)
+
+
+def test_late_drop_by_hand():
+    from fusionkit.train import late_drop
+
+    hist = [{"total": v} for v in (10, 8, 6, 5, 4, 4)]  # last third: epochs 4-6, from 5 (a third from the end) to 4
+    assert late_drop(hist) == 20.0
+    assert late_drop([{"total": 3.0}] * 4) == 0.0
+    assert late_drop([{"total": 1.0}]) != late_drop([{"total": 1.0}])  # NaN

@@ -31,6 +31,7 @@ from .. import evaluation as E
 from .. import paper_tables, viz
 from ..report import Table
 from ..runs import LazyDataset, Run, RunSpec, train_cached
+from ..train import late_drop
 from .config import StudyConfig, make_config
 
 TASK_NAMES = ("ir-vis", "multi-focus", "medical", "multi-exposure")
@@ -524,16 +525,10 @@ def trainings(cfg: Config) -> tuple[dict[str, Run], dict[str, Table]]:
         first = h[min(cfg.epochs_first, len(h)) - 1]["total"]
         rows.append({"net": n, "run": r.spec.key(), "source": r.source, "precision": r.meta.get("precision"),
                      "epochs": len(h), "loss after phase 1": first, "final loss": h[-1]["total"],
-                     "last-third drop %": _late_drop(h),
+                     "last-third drop %": late_drop(h),
                      "train minutes": round((r.meta.get("train_seconds_total") or r.train_seconds) / 60, 1)})
     return runs, {"data_substitutes": Table(SUBSTITUTES, "AE-Netv2 data: the paper's and ours", False),
                   "training_runs": Table(pd.DataFrame(rows), "AE-Netv2 trainings. " + training_note(cfg), False)}
-
-
-def _late_drop(history: list[dict[str, float]]) -> float:
-    tot = [h["total"] for h in history]
-    k = len(tot) - max(len(tot) // 3, 1) - 1
-    return round(100 * (tot[max(k, 0)] - tot[-1]) / abs(tot[max(k, 0)]), 2) if len(tot) > 1 else float("nan")
 
 
 def loss_figure(runs: dict[str, Run]):

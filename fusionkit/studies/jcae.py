@@ -20,6 +20,7 @@ from .. import paper_tables, viz
 from ..data.crops import RandomCropPairs, count_pairs
 from ..report import Table
 from ..runs import LazyDataset, Run, RunSpec, train_cached
+from ..train import late_drop
 from .config import StudyConfig, make_config
 
 METRICS = ("MI", "CC", "Qcv", "SCD", "SSIM")
@@ -235,20 +236,13 @@ def trainings(cfg: Config) -> tuple[dict[float, Run], dict[str, Table]]:
                              "final MSE (ir, vis)": f"{r.history[-1]['mse_ir']:.4g}, {r.history[-1]['mse_vis']:.4g}",
                              "final 1-SSIM (ir, vis)": f"{r.history[-1]['ssim_loss_ir']:.4g}, "
                                                        f"{r.history[-1]['ssim_loss_vis']:.4g}",
-                             "last-third drop of the total %": _late_drop(r.history),
+                             "last-third drop of the total %": late_drop(r.history),
                              "train minutes": round((r.meta.get("train_seconds_total") or r.train_seconds) / 60, 1)}
                             for lam, r in runs.items()])
     return runs, {"data_substitutes": Table(SUBSTITUTES, "JCAE data: the paper's and ours", False),
                   "training_runs": Table(summary, "JCAE trainings. " + training_note(cfg), False),
                   "loss_log": Table(pd.DataFrame(runs[float(cfg.lam)].history),
                                     f"Loss terms per epoch, lam {cfg.lam:g}", False)}
-
-
-def _late_drop(history: list[dict[str, float]]) -> float:
-    """How much the total loss still fell over the last third of the epochs, in % (plateau: ~0)."""
-    tot = [h["total"] for h in history]
-    k = len(tot) - max(len(tot) // 3, 1) - 1
-    return round(100 * (tot[max(k, 0)] - tot[-1]) / abs(tot[max(k, 0)]), 2) if len(tot) > 1 else float("nan")
 
 
 def fig5(runs: dict[float, Run], cfg: Config):
