@@ -50,11 +50,13 @@ def test_run_spec_follows_table_ii_and_keys_change_with_the_library():
 
 
 def test_training_plan_lists_each_training_once():
-    cfg = S.config("paper", continual_drop="mgff")
+    paper = S.config("paper")
+    assert [S.zoo_name(paper, s) for s in S.training_plan(paper)] == ["paper-gcb", "paper-squeeze-gcb"]
+    cfg = S.config("quick", continual_drop="mgff", nets=["aenetv2-gcb", "aenetv2-pp"])
     plan = S.training_plan(cfg)
     names = [S.zoo_name(cfg, s) for s in plan]
-    assert names == ["paper-gcb", "paper-squeeze-gcb", "paper-gcb-ir-vis", "paper-gcb-multi-focus",
-                     "paper-gcb-medical", "paper-gcb-multi-exposure", "paper-gcb-without-mgff"]
+    assert names == ["quick-gcb", "quick-pp", "quick-gcb-ir-vis", "quick-gcb-multi-focus",
+                     "quick-gcb-medical", "quick-gcb-multi-exposure", "quick-gcb-without-mgff"]
     with pytest.raises(ValueError, match="not in the library"):
         S.strongest_method(cfg.replace(continual_drop="nope"))
 
@@ -65,3 +67,10 @@ def test_training_crops_are_balanced_over_tasks_and_deterministic():
     assert [c.dataset for c in crops] == ["ifcnn-lytro"] * 6 + ["ifcnn-me"] * 6
     train_names = set(S.task_sets("multi-focus", "train")[0][2])
     assert {c.pair for c in crops[:6]} <= train_names
+
+
+def test_experiments_switched_off_at_a_profile_say_so_instead_of_training():
+    cfg = S.config("paper")
+    fig, t = S.fig8(cfg)
+    assert "not run at the paper profile" in t.df.note[0] and fig is not None
+    assert "not run at the paper profile" in S.continual(cfg)["continual"].df.note[0]
