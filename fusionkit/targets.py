@@ -181,6 +181,7 @@ class TargetCache:
         t0 = time.perf_counter()
         fused = torch.cat([method.fuse_batch(a[i:i + chunk], b[i:i + chunk]).float().clamp(0, 1)
                            for i in range(0, len(a), chunk)])
+        fused = fused.half().float()  # as stored: a fresh result and a cached one are the same tensor
         scores = score(fused, a, b)
         seconds = time.perf_counter() - t0
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +216,22 @@ def best_targets(results: Sequence[MethodResult]) -> Targets:
     target = fused[torch.from_numpy(best), torch.arange(fused.shape[1])]
     return Targets(target, [results[i].name for i in best], scores[best, np.arange(scores.shape[1])],
                    [r.name for r in results])
+
+
+def merge(parts: Sequence[tuple[Targets, list[MethodResult]]]) -> tuple[Targets, list[MethodResult]]:
+    """Targets and per-method results of several crop sets (each cached under its own key), concatenated
+    in order: the targets of a crop set do not depend on the sets beside it."""
+    if not parts:
+        raise ValueError("merge: nothing to merge")
+    libs = [t.library for t, _ in parts]
+    if any(lib != libs[0] for lib in libs):
+        raise ValueError(f"merge: the parts use different libraries: {libs}")
+    targets = Targets(torch.cat([t.target for t, _ in parts]), [m for t, _ in parts for m in t.method],
+                      np.concatenate([t.score for t, _ in parts]), list(libs[0]))
+    results = [MethodResult(rs[0].name, rs[0].fingerprint, torch.cat([r.fused for r in rs]),
+                            np.concatenate([r.scores for r in rs]), sum(r.seconds for r in rs))
+               for rs in zip(*(res for _, res in parts))]
+    return targets, results
 
 
 def library_targets(library: Sequence[Any], crops: Sequence[Crop], cache: TargetCache | None = None,

@@ -72,7 +72,7 @@ def test_cache_hit_reads_without_fusing_and_only_changed_methods_recompute(crops
     _, again = library_targets([Weighted(w=0.5), Weighted(w=0.9)], crops, cache, images)
     assert Weighted.calls == 2 * len(crops) and all(r.seconds == 0 for r in again)
     for r0, r1 in zip(first, again):
-        assert torch.allclose(r0.fused, r1.fused, atol=1e-3) and np.array_equal(r0.scores, r1.scores)
+        assert torch.equal(r0.fused, r1.fused) and np.array_equal(r0.scores, r1.scores)
     # a method changed (w 0.9 -> 0.8) and one added: exactly those two are computed
     _, third = library_targets([Weighted(w=0.5), Weighted(w=0.8), Weighted(w=0.1)], crops, cache, images)
     assert Weighted.calls == 4 * len(crops)
@@ -114,3 +114,27 @@ def test_named_subsets_and_sequences():
     c = seq[0]
     assert torch.equal(a[0], srcs[0][:, c.y:c.y + 64, c.x:c.x + 64])
     assert torch.equal(b[0], srcs[-1][:, c.y:c.y + 64, c.x:c.x + 64]) and len(srcs) > 2
+
+
+def test_merge_concatenates_crop_sets_and_refuses_different_libraries():
+    from fusionkit.targets import merge
+
+    def part(v, n):
+        rs = [MethodResult(m, m, torch.full((n, 1, 2, 2), v + i), np.full(n, v + i), 1.0) for i, m in enumerate("xy")]
+        return best_targets(rs), rs
+
+    t, res = merge([part(0.1, 2), part(0.5, 3)])
+    assert len(t.method) == 5 and t.method == ["y"] * 5 and np.allclose(t.score, [1.1, 1.1, 1.5, 1.5, 1.5])
+    assert [r.fused.shape[0] for r in res] == [5, 5] and [r.seconds for r in res] == [2.0, 2.0]
+    other = best_targets([MethodResult("z", "z", torch.zeros(1, 1, 2, 2), np.zeros(1), 0.0)]), []
+    with pytest.raises(ValueError, match="different libraries"):
+        merge([part(0.1, 2), other])
+
+
+def test_a_fresh_result_equals_its_cached_copy_exactly(crops, tmp_path):
+    cache = TargetCache(tmp_path)
+    images = load_crops(crops)
+    fresh = cache.result(Weighted(w=0.3), crops, *images)
+    cached = cache.result(Weighted(w=0.3), crops, *images)
+    assert fresh.seconds > 0 and cached.seconds == 0
+    assert torch.equal(fresh.fused, cached.fused) and np.array_equal(fresh.scores, cached.scores)

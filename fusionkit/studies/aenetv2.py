@@ -157,19 +157,35 @@ def config(profile: str = "paper", **overrides: Any) -> Config:
 
 
 # ----------------------------------------------------------------------------- training data and runs
-def train_crops(tasks: Sequence[str], crop: int, per_task: int, seed: int) -> list:
-    """``per_task`` crops of each task's training sets, spread evenly over its pairs (fusionkit.targets)."""
-    from ..targets import sample_crops
+def task_crops(task: str, crop: int, per_task: int, seed: int) -> list:
+    """``per_task`` crops of ``task``'s training sets, spread evenly over its pairs (fusionkit.targets); the
+    same crops whichever other tasks a run trains on (seeded by the task, not its position)."""
     from ..evaluation import open_set
+    from ..targets import sample_crops
 
-    crops = []
-    for ti, task in enumerate(tasks):
-        sets = task_sets(task, "train")
-        n_pairs = sum(len(open_set(*s)) for s in sets)
-        pool = sample_crops(sets, crop, per_pair=math.ceil(per_task / n_pairs), seed=seed + 1000 * ti)
-        pick = np.random.default_rng([seed, ti]).permutation(len(pool))[:per_task]
-        crops += [pool[i] for i in sorted(pick)]
-    return crops
+    ti = TASK_NAMES.index(task)
+    sets = task_sets(task, "train")
+    n_pairs = sum(len(open_set(*s)) for s in sets)
+    pool = sample_crops(sets, crop, per_pair=math.ceil(per_task / n_pairs), seed=seed + 1000 * ti)
+    pick = np.random.default_rng([seed, ti]).permutation(len(pool))[:per_task]
+    return [pool[i] for i in sorted(pick)]
+
+
+def train_crops(tasks: Sequence[str], crop: int, per_task: int, seed: int) -> list:
+    """The training crops of ``tasks``, task after task (:func:`task_crops`)."""
+    return [c for task in tasks for c in task_crops(task, crop, per_task, seed)]
+
+
+def targets_of(tasks: Sequence[str], crop: int, per_task: int, seed: int, library: Sequence[str],
+               device: str | None = None):
+    """(crops, Algorithm 1's targets, per-method results) of ``tasks``, computed (or read from the target
+    cache) task by task, so a single-task run reuses the mixture's targets of that task."""
+    from ..targets import library_targets, merge
+
+    methods = library_methods(library, device)
+    crops = {t: task_crops(t, crop, per_task, seed) for t in tasks}
+    targets, results = merge([library_targets(methods, crops[t]) for t in tasks])
+    return [c for t in tasks for c in crops[t]], targets, results
 
 
 NET_METHODS = ("ifcnn-max", "ifcnn-mean", "ifcnn-sum", "didfuse-ijcai", "didfuse", "jcae")
@@ -190,11 +206,12 @@ def library_methods(names: Sequence[str], device: str | None = None) -> list:
 class TargetCrops(torch.utils.data.Dataset):
     """Training items ``{"a", "b", "target"}``: the crops' sources and Algorithm 1's target O."""
 
-    def __init__(self, crops: Sequence, library: Sequence[str], device: str | None = None):
-        from ..targets import library_targets, load_crops
+    def __init__(self, spec: "AENetRun", device: str | None = None):
+        from ..targets import load_crops
 
+        crops, self.targets, self.results = targets_of(spec.tasks, spec.crop, spec.crops_per_task, spec.seed,
+                                                       spec.library, device)
         self.a, self.b = load_crops(crops)
-        self.targets, self.results = library_targets(library_methods(library, device), crops, images=(self.a, self.b))
 
     def __len__(self) -> int:
         return len(self.a)
@@ -236,11 +253,8 @@ class AENetRun(RunSpec):
         # layout on CPU (README, AE-Netv2 section)
         return {"lr_milestones": (self.epochs_first,), "channels_last": True}
 
-    def crops(self) -> list:
-        return train_crops(self.tasks, self.crop, self.crops_per_task, self.seed)
-
     def dataset(self):
-        return LazyDataset(lambda: TargetCrops(self.crops(), self.library), len(self.tasks) * self.crops_per_task)
+        return LazyDataset(lambda: TargetCrops(self), len(self.tasks) * self.crops_per_task)
 
 
 def run_spec(cfg: Config, net: str | None = None, tasks: Sequence[str] | None = None,
@@ -304,12 +318,8 @@ def training_plan(cfg: Config, select: Sequence[str] = ("nets", "single-task", "
 # ----------------------------------------------------------------------------- targets, continuous learning
 def mixture_targets(cfg: Config, library: Sequence[str] | None = None):
     """Algorithm 1's targets of the mixture's training crops (from the target cache when computed before)."""
-    from ..targets import library_targets
-
-    crops = train_crops(cfg.tasks, cfg.crop, cfg.crops_per_task, cfg.seed)
-    targets, results = library_targets(library_methods(cfg.library if library is None else library, cfg.device),
-                                       crops)
-    return crops, targets, results
+    return targets_of(cfg.tasks, cfg.crop, cfg.crops_per_task, cfg.seed, cfg.library if library is None else library,
+                      cfg.device)
 
 
 def strongest_method(cfg: Config) -> str:

@@ -74,3 +74,16 @@ def test_experiments_switched_off_at_a_profile_say_so_instead_of_training():
     fig, t = S.fig8(cfg)
     assert "not run at the paper profile" in t.df.note[0] and fig is not None
     assert "not run at the paper profile" in S.continual(cfg)["continual"].df.note[0]
+
+
+def test_a_single_task_run_reuses_the_mixtures_targets_of_that_task(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
+    both = S.train_crops(("multi-focus", "multi-exposure"), 96, 3, 0)
+    assert S.train_crops(("multi-exposure",), 96, 3, 0) == both[3:]  # crops seeded by the task, not its position
+    crops, t, res = S.targets_of(("multi-focus", "multi-exposure"), 96, 3, 0, ("avg", "max"))
+    assert crops == both and all(r.seconds > 0 for r in res) and len(t.method) == 6
+    crops1, t1, res1 = S.targets_of(("multi-exposure",), 96, 3, 0, ("avg", "max"))
+    assert all(r.seconds == 0 for r in res1)  # read from the target cache
+    assert torch.equal(t1.target, t.target[3:]) and t1.method == t.method[3:]
