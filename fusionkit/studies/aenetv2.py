@@ -435,8 +435,8 @@ def table6(cfg: Config) -> Table:
     paper = paper_tables.load("aenetv2", 6).set_index("network")
     names = {"ifcnn": "IFCNN", "aenetv2-gcb": "AE-Netv2", "aenetv2-regular": "AE-Netv2+", "aenetv2-pp": "AE-Netv2++"}
     t = ours[["parameters", "macs", "flops", "paper_flops", "size_mb"]].copy()
-    t["paper: parameters"] = [paper.parameters.get(names.get(n), np.nan) for n in t.index]
-    t["paper: Flops"] = [paper.flops.get(names.get(n), np.nan) for n in t.index]
+    t["paper: parameters"] = pd.array([paper.parameters.get(names.get(n)) for n in t.index], dtype="Int64")
+    t["paper: Flops"] = pd.array([paper.flops.get(names.get(n)) for n in t.index], dtype="Int64")
     t["parameters vs paper %"] = 100 * (t.parameters / t["paper: parameters"] - 1)
     return Table(t, f"Table VI at {cfg.time_size}x{cfg.time_size}, measured (torch.utils.flop_counter): MACs, "
                     "FLOPs = 2 x MACs, and the "
