@@ -6,7 +6,7 @@
 Inference on a ``--size``-square grey TNO pair (the first TNO pair resized), random-initialised weights with
 BN statistics set as after training (timing does not depend on the values): median ms per pair at batch 1
 (first call excluded) for eager NCHW under ``torch.inference_mode`` and for
-:func:`fusionkit.nets.fast_aenet.fast_aenet` (BN folded, channels-last; and compiled), the max |fast - eager|,
+:func:`fusionkit.nets.fast_aenet.fast_aenet` (BN folded, channels-last; compiled; on cache-sized tiles), the max |fast - eager|,
 and batched throughput (pairs/s at ``--batch``). The compute floor: MACs (``torch.utils.flop_counter``) /
 the machine's measured dense-convolution rate (a 64->64 3x3 convolution on the same input, channels-last).
 Training: seconds per optimisation step (forward, AE-Netv2 loss, backward, Adam) at ``--train-batch`` x
@@ -63,6 +63,7 @@ def main() -> None:
     p.add_argument("--train-batch", type=int, default=16)
     p.add_argument("--train-crop", type=int, default=128)
     p.add_argument("--train-steps", type=int, default=3)
+    p.add_argument("--tiles", type=int, nargs="*", default=[64, 128], help="tile sides of the tiled paths")
     p.add_argument("--no-compile", action="store_true")
     args = p.parse_args()
 
@@ -78,6 +79,10 @@ def main() -> None:
         paths = {"eager (NCHW)": m, "fast: BN folded, channels-last": fast_aenet(m)}
         if not args.no_compile:
             paths["fast, compiled"] = fast_aenet(m, compile=True)
+        for t in args.tiles if name != "aenetv2-m" else []:  # strided pooling: no tiles
+            paths[f"fast, {t}px tiles"] = fast_aenet(m, tile=t)
+            if not args.no_compile:
+                paths[f"fast, compiled, {t}px tiles"] = fast_aenet(m, compile=True, tile=t)
         for path, fn in paths.items():
             def call(fn=fn):
                 with torch.inference_mode():

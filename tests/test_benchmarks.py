@@ -81,10 +81,11 @@ def test_committed_training_benchmark_shows_the_bf16_gain():
 
 def test_aenetv2_benchmark(tmp_path, real_data):
     r = _run("aenetv2.py", "--nets", "aenetv2-gcb", "--size", "48", "--repeats", "2", "--batch", "2",
-             "--train-batch", "2", "--train-crop", "32", "--train-steps", "1", "--no-compile", reports=tmp_path)
+             "--train-batch", "2", "--train-crop", "32", "--train-steps", "1", "--no-compile", "--tiles", "16",
+             reports=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     t = pd.read_csv(tmp_path / "benchmarks" / "aenetv2.csv")
-    assert list(t.path) == ["eager (NCHW)", "fast: BN folded, channels-last"]
+    assert list(t.path) == ["eager (NCHW)", "fast: BN folded, channels-last", "fast, 16px tiles"]
     assert (t["max abs diff"] < 1e-5).all() and (t["ms/pair (batch 1)"] > 0).all()
     assert t["GMAC/pair"].iloc[0] == pytest.approx(5184 * 48 * 48 / 1e9)
     tr = pd.read_csv(tmp_path / "benchmarks" / "aenetv2_training.csv")

@@ -46,3 +46,22 @@ def test_compiled_path_equals_eager():
     with torch.inference_mode():
         want = m(a, b)
     assert (fast_aenet(m, compile=True)(a, b) - want).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("name", [*VARIANTS, "aenetv2-pp"])
+def test_tiled_path_equals_eager_borders_included(name):
+    m = _trained_like(name)
+    g = torch.Generator().manual_seed(2)
+    a, b = torch.rand(1, 1, 53, 70, generator=g), torch.rand(1, 1, 53, 70, generator=g)  # tiles do not divide it
+    with torch.inference_mode():
+        want = m(a, b)
+    got = fast_aenet(m, tile=16)(a, b)
+    assert (got - want).abs().max() < 1e-5
+
+
+def test_receptive_radius_and_strided_pooling_refused():
+    from fusionkit.nets.fast_aenet import receptive_radius
+
+    assert receptive_radius(build("aenetv2-gcb")) == 3  # C1, GC, C2: one pixel each
+    with pytest.raises(ValueError, match="stride"):
+        fast_aenet(_trained_like("aenetv2-m"), tile=32)
