@@ -98,11 +98,15 @@ class AENetTrained(_NetMethod):
 
     Options: ``model`` = a short name in ``zoo/aenetv2/`` (default 'paper-gcb': AE-Netv2 with the group
     convolution block at the paper's schedule on the four-task mixture); ``checkpoint`` = instead, a run
-    folder (``runs/aenetv2/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``; ``device``. Grey sources are
-    fed as 6 channels (each repeated to 3, Table I). Weights load with ``weights_only=True``."""
+    folder (``runs/aenetv2/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``; ``device``; ``fast`` (default
+    True: :class:`fusionkit.nets.fast_aenet.FastAENet`, BN folded, channels-last, ``tile``-pixel tiles, the
+    same image to float rounding; networks with strided pooling run untiled), ``compile`` (the fast path under
+    ``torch.compile``). Grey sources are fed as 6 channels (each repeated to 3, Table I). Weights load with
+    ``weights_only=True``."""
 
     name, citation = "aenetv2", "Fang et al., AE-Netv2 (../shared/papers 004); trained here"
-    defaults = {"model": "paper-gcb", "checkpoint": None, "device": None}
+    defaults = {"model": "paper-gcb", "checkpoint": None, "device": None, "fast": True, "tile": 128,
+                "compile": False}
 
     def __init__(self, _model: nn.Module | None = None, **options: Any):
         super().__init__(**options)
@@ -114,7 +118,18 @@ class AENetTrained(_NetMethod):
         return cls(_model=model, **options)
 
     def _forward(self, a, b):
-        return self.model(a, b)
+        if not self.options["fast"]:
+            return self.model(a, b)
+        from ..nets.fast_aenet import FastAENet, receptive_radius
+
+        if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
+            try:
+                receptive_radius(self.model)
+                tile = self.options["tile"]
+            except ValueError:  # strided pooling (aenetv2-m): no tiles
+                tile = None
+            self._fast, self._fast_dev = FastAENet(self.model, self.options["compile"], tile), a.device
+        return self._fast(a, b)
 
 
 @METHODS.register("aenetv2-gcb")

@@ -65,3 +65,15 @@ def test_receptive_radius_and_strided_pooling_refused():
     assert receptive_radius(build("aenetv2-gcb")) == 3  # C1, GC, C2: one pixel each
     with pytest.raises(ValueError, match="stride"):
         fast_aenet(_trained_like("aenetv2-m"), tile=32)
+
+
+@pytest.mark.parametrize("name", ["aenetv2-gcb", "aenetv2-m"])
+def test_method_fast_path_equals_eager(name):
+    from fusionkit.methods.trained import AENetTrained
+
+    m = _trained_like(name)
+    g = torch.Generator().manual_seed(3)
+    a, b = torch.rand(1, 1, 150, 170, generator=g), torch.rand(1, 1, 150, 170, generator=g)
+    fast = AENetTrained.from_model(m).fuse_batch(a, b)
+    eager = AENetTrained.from_model(m, fast=False).fuse_batch(a, b)
+    assert (fast - eager).abs().max() < 1e-5
