@@ -341,8 +341,8 @@ def targets_table(cfg: Config) -> dict[str, Table]:
     """Which library method supplied each task's targets, their E against the best single method, and the
     time each method took on the crops (0: read from the target cache)."""
     crops, t, results = mixture_targets(cfg)
-    task_of = [next(task for task in cfg.tasks if any(c.dataset == s[0] for s in task_sets(task, "train")))
-               for c in crops]
+    task_by_dataset = {s[0]: task for task in cfg.tasks for s in task_sets(task, "train")}
+    task_of = [task_by_dataset[c.dataset] for c in crops]
     df = pd.DataFrame({"task": task_of, "method": t.method, "E": t.score})
     share = pd.crosstab(df.method, df.task, normalize="columns").mul(100).round(1)
     per_method = pd.DataFrame({r.name: r.scores for r in results})
