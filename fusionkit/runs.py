@@ -137,8 +137,10 @@ def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str 
     if use_zoo:
         entry = zoo.find(spec.study, key=spec.key(), root=zoo_root)
         if entry is not None:
-            return Run(spec, entry.build(), list(entry.meta.get("history", [])), "zoo", entry.weights,
-                       meta=entry.meta)
+            # the sidecar's ``train_seconds`` is the whole training's time (``train_seconds_total`` of a run)
+            meta = {**entry.meta, "train_seconds_total": entry.meta.get("train_seconds_total",
+                                                                      entry.meta.get("train_seconds", 0.0))}
+            return Run(spec, entry.build(), list(entry.meta.get("history", [])), "zoo", entry.weights, meta=meta)
     out = run_dir(spec, runs_dir)
     out.mkdir(parents=True, exist_ok=True)
     world = int(os.environ.get("WORLD_SIZE", "1"))  # under torchrun the batch is split across ranks

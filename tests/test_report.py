@@ -31,6 +31,17 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
+def test_atomic_write_gives_umask_mode_not_0600(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        target = atomic_write_text(tmp_path / "r.md", "x")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644  # readable by others, like a plain open()
+
+
 def test_report_writes_tables_figure_provenance_and_index(tmp_path, real_data):
     import matplotlib.pyplot as plt
 

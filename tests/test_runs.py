@@ -57,6 +57,8 @@ def test_train_cache_resume_zoo_roundtrip(real_data, tmp_path, monkeypatch):
     # the zoo now answers for this key: no training, no run folder needed
     from_zoo = runs.train_cached(spec, runs_dir=tmp_path / "elsewhere")
     assert from_zoo.source == "zoo" and not (tmp_path / "elsewhere").exists()
+    # the training time travels with the zoo entry (reports show it for zoo runs, not 0)
+    assert from_zoo.meta["train_seconds_total"] == side["train_seconds"] > 0
     x = torch.rand(2, 1, 40, 36, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         y32, y16 = first.model.eval()(x), from_zoo.model(x)
