@@ -221,6 +221,19 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
     return zoo.save(run.model, run.spec.study, run.spec.key(), name, meta, fp16=fp16, root=root)
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' (0 <= K < N) as (K, N); anything else is an error naming the value."""
+    import argparse
+
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: expected K/N, e.g. 0/2") from None
+    if not 0 <= k < n:
+        raise argparse.ArgumentTypeError(f"--shard {text!r}: need 0 <= K < N")
+    return k, n
+
+
 def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[str]], list[RunSpec]],
                choices: list[str], argv: list[str] | None = None, doc: str | None = None,
                zoo_name: Callable[[Any, RunSpec], str] | None = None,
@@ -240,6 +253,9 @@ def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[
     ap.add_argument("--select", nargs="+", default=list(choices), choices=choices, help="which trainings")
     ap.add_argument("--device", default=None)
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    ap.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
+                    help="train only every N-th run of the plan, starting at the K-th (0-based), so that N "
+                         "processes share the plan, e.g. two 1-thread jobs with --shard 0/2 and --shard 1/2")
     if zoo_name is not None:
         ap.add_argument("--zoo", action="store_true", help="keep every finished model in the zoo (zoo/<study>/)")
     args = ap.parse_args(argv)
@@ -248,7 +264,8 @@ def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[
 
         torch.set_num_threads(args.threads)
     cfg = config(args.profile, device=args.device)
-    for spec in plan(cfg, args.select):
+    k, n = args.shard
+    for spec in plan(cfg, args.select)[k::n]:
         run = train_cached(spec, device=args.device, progress=True)
         if int(os.environ.get("RANK", "0")) == 0:
             print(f"{spec.key()}: {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})", flush=True)

@@ -111,3 +111,27 @@ def test_lazy_dataset_builds_on_first_use_and_forwards_the_epoch():
     assert lazy[0] == 3 and built == [1]  # built with the epoch it was told before
     lazy.set_epoch(4)
     assert lazy[1] == 4 and built == [1]
+
+
+def test_train_main_shards_the_plan_between_processes(monkeypatch):
+    import argparse
+    from types import SimpleNamespace
+
+    trained = []
+
+    def fake_train(spec, **kw):
+        trained.append(spec)
+        return SimpleNamespace(path="p", source="cache", history=[{"total": 1.0}])
+
+    monkeypatch.setattr(runs, "train_cached", fake_train)
+    plan = [SimpleNamespace(key=lambda c=c: c) for c in "abcde"]
+    for shard, want in (("0/2", "ace"), ("1/2", "bd"), ("2/3", "c")):
+        trained.clear()
+        runs.train_main("t", lambda profile, **kw: None, lambda cfg, sel: plan, ["nets"], argv=["--shard", shard])
+        assert [s.key() for s in trained] == list(want)
+    trained.clear()
+    runs.train_main("t", lambda profile, **kw: None, lambda cfg, sel: plan, ["nets"], argv=[])
+    assert trained == plan
+    for bad in ("2/2", "x", "1-2"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--shard"):
+            runs.parse_shard(bad)
