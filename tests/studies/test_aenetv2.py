@@ -8,7 +8,11 @@ def test_paper_config_is_table_i_and_ii():
     cfg = S.config("paper")
     assert (cfg.crop, cfg.batch_size, cfg.lr, cfg.epochs_first, cfg.epochs) == (128, 16, 1e-3, 10, 110)
     assert cfg.nets == ("aenetv2-gcb", "aenetv2-squeeze-gcb")
-    assert set(S.config("quick").nets) == set(S.ARCHITECTURES)
+    quick = S.config("quick")
+    assert set(quick.nets) == set(S.ARCHITECTURES)
+    # quick trains on the paper's crops (one target computation serves both profiles), for fewer epochs
+    assert (quick.crop, quick.crops_per_task, quick.tasks, quick.library) == \
+        (cfg.crop, cfg.crops_per_task, cfg.tasks, cfg.library) and quick.epochs < cfg.epochs
     with pytest.raises(ValueError, match="unknown parameter"):
         S.config("quick", epoch=3)
 
