@@ -64,3 +64,33 @@ def test_hop_connection_feeds_c1_output_to_c2_even_when_r_is_silent():
         m.r[0].conv.bias.zero_()
     a, b = torch.rand(1, 1, 9, 9), torch.rand(1, 1, 9, 9)
     assert torch.allclose(m(a, b), m.c2(m.c1(stack_sources(a, b))))
+
+
+@pytest.mark.parametrize("groups,cin,cout", [(32, 64, 64), (4, 8, 12), (3, 6, 3)])
+def test_block_diagonal_conv_is_the_grouped_conv_with_the_same_gradients(groups, cin, cout):
+    from fusionkit.nets.blocks import block_diagonal_conv
+
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(cin, cout, 3, padding=1, groups=groups)
+    x = torch.randn(2, cin, 9, 11, requires_grad=True)
+    ref = conv(x)
+    (ref * ref).sum().backward()
+    g_ref, gx_ref = conv.weight.grad.clone(), x.grad.clone()
+    conv.weight.grad, x.grad = None, None
+    out = block_diagonal_conv(conv, x)
+    (out * out).sum().backward()
+    assert (out - ref).abs().max() < 1e-5
+    assert conv.weight.grad.shape == g_ref.shape and (conv.weight.grad - g_ref).abs().max() < 1e-4
+    assert (x.grad - gx_ref).abs().max() < 1e-5
+
+
+def test_gcb_under_cpu_bf16_autocast_takes_the_dense_form_and_agrees():
+    from fusionkit.nets.blocks import GCB, block_diagonal_conv
+
+    torch.manual_seed(0)
+    gcb, x = GCB(), torch.randn(2, 64, 16, 16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = gcb(x)
+        dense = gcb.shuffle(torch.relu(block_diagonal_conv(gcb.conv, x)))
+    assert torch.equal(y, dense)  # the dense path is the one taken
+    assert (y.float() - gcb(x)).abs().max() < 0.05  # and agrees with fp32 to bf16 precision
