@@ -235,13 +235,14 @@ class AENetRun(RunSpec):
     epochs: int = 110
     batch_size: int = 16
     lr: float = 1e-3
+    output_init: str = "image"  # fusionkit.nets.aenetv2: the output layer starts at a mid-grey image
 
     def label(self) -> str:
         data = "mixture" if set(self.tasks) == set(TASK_NAMES) else "+".join(self.tasks)
         return f"{self.net_name.removeprefix('aenetv2-')}-{data}-lib{len(self.library)}-seed{self.seed}"
 
     def net(self) -> tuple[str, dict[str, Any]]:
-        return self.net_name, {}
+        return self.net_name, {"output_init": self.output_init}
 
     def loss(self):
         from ..losses import aenet_training_loss

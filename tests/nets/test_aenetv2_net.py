@@ -94,3 +94,23 @@ def test_gcb_under_cpu_bf16_autocast_takes_the_dense_form_and_agrees():
         dense = gcb.shuffle(torch.relu(block_diagonal_conv(gcb.conv, x)))
     assert torch.equal(y, dense)  # the dense path is the one taken
     assert (y.float() - gcb(x)).abs().max() < 0.05  # and agrees with fp32 to bf16 precision
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_output_starts_as_a_mid_grey_image_unless_default_init(name):
+    torch.manual_seed(0)
+    a, b = torch.rand(4, 1, 24, 20), torch.rand(4, 1, 24, 20)
+    net = build(name)  # train mode: C2's BN standardises the batch, then scale 0.25 and shift 0.5
+    with torch.no_grad():
+        out = net(a, b)
+    assert parameter_count(net) == parameter_count(build(name, output_init="default"))
+    if name == "aenetv2-pp":  # no output BN: only the bias starts at 0.5
+        assert net.c2.bias.item() == 0.5 and build(name, output_init="default").c2.bias.item() != 0.5
+    else:
+        with torch.no_grad():
+            plain = build(name, output_init="default")(a, b)
+        assert abs(out.mean().item() - 0.5) < 1e-3 and abs(plain.mean().item()) < 1e-3
+        # the same standardised map, scaled by 0.25 (BN's eps makes the spread slightly below 1)
+        assert plain.std().item() > 0.8 and abs(out.std().item() / plain.std().item() - 0.25) < 1e-3
+    with pytest.raises(ValueError, match="output_init"):
+        build(name, output_init="grey")
