@@ -10,7 +10,7 @@ BN statistics set as after training (timing does not depend on the values): medi
 and batched throughput (pairs/s at ``--batch``). The compute floor: MACs (``torch.utils.flop_counter``) /
 the machine's measured dense-convolution rate (a 64->64 3x3 convolution on the same input, channels-last).
 Training: seconds per optimisation step (forward, AE-Netv2 loss, backward, Adam) at ``--train-batch`` x
-``--train-crop``^2, NCHW and channels-last.
+``--train-crop``^2, NCHW and channels-last, fp32 and (on a CPU with native bf16) bf16 autocast.
 
 Writes reports/benchmarks/aenetv2.{md,csv} and aenetv2_training.{md,csv} with provenance.
 """
@@ -32,7 +32,7 @@ from fusionkit.losses import aenet_training_loss
 from fusionkit.nets import build
 from fusionkit.nets.fast_aenet import fast_aenet
 from fusionkit.report import Study
-from fusionkit.utils import median_time
+from fusionkit.utils import cpu_bf16_native, median_time
 
 
 def _net(name: str) -> nn.Module:
@@ -99,7 +99,8 @@ def main() -> None:
                          "max abs diff": diff, "GMAC/pair": n_macs / 1e9, "floor ms": 1000 * n_macs / rate,
                          "ms / floor": ms / (1000 * n_macs / rate)})
         loss_fn = aenet_training_loss()
-        for cl in (False, True):
+        precisions = ("fp32", "bf16") if cpu_bf16_native() else ("fp32",)  # the Trainer's choice is bf16 there
+        for cl, prec in [(cl, p) for cl in (False, True) for p in precisions]:
             net = build(name)
             fmt = torch.channels_last if cl else torch.contiguous_format
             net = net.to(memory_format=fmt)
@@ -111,11 +112,13 @@ def main() -> None:
             for _ in range(args.train_steps + 1):
                 t0 = time.perf_counter()
                 opt.zero_grad()
-                loss_fn(net, batch)["total"].backward()
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=prec == "bf16"):
+                    loss = loss_fn(net, batch)["total"]
+                loss.backward()
                 opt.step()
                 ts.append(time.perf_counter() - t0)
             ts = sorted(ts[1:])
-            train_rows.append({"net": name, "layout": "channels-last" if cl else "NCHW",
+            train_rows.append({"net": name, "layout": "channels-last" if cl else "NCHW", "precision": prec,
                                "s/step (median)": ts[len(ts) // 2], "batch": args.train_batch, "crop": args.train_crop})
     table, train = pd.DataFrame(rows), pd.DataFrame(train_rows)
     params = {"profile": "benchmark", "seed": 0, "nets": args.nets, "size": args.size, "repeats": args.repeats,
@@ -129,7 +132,7 @@ def main() -> None:
         f"throughput, max |fast - eager|, and the compute floor (MACs / this machine's dense 3x3 convolution rate, "
         f"{rate / 1e9:.1f} GMAC/s)"))
     st.table("aenetv2_training", train, index=False, float_fmt=".4g", caption=(
-        "AE-Netv2 training: seconds per step (forward, loss, backward, Adam), NCHW vs channels-last"))
+        "AE-Netv2 training: seconds per step (forward, loss, backward, Adam), NCHW vs channels-last, fp32 vs bf16"))
     st.finish()
     print(table.to_string())
     print(train.to_string())
