@@ -89,4 +89,8 @@ def test_aenetv2_benchmark(tmp_path, real_data):
     assert (t["max abs diff"] < 1e-5).all() and (t["ms/pair (batch 1)"] > 0).all()
     assert t["GMAC/pair"].iloc[0] == pytest.approx(5184 * 48 * 48 / 1e9)
     tr = pd.read_csv(tmp_path / "benchmarks" / "aenetv2_training.csv")
-    assert list(tr.layout) == ["NCHW", "channels-last"] and (tr["s/step (median)"] > 0).all()
+    from fusionkit.utils import cpu_bf16_native
+
+    precisions = ["fp32", "bf16"] if cpu_bf16_native() else ["fp32"]
+    assert list(zip(tr.layout, tr.precision)) == [(lay, p) for lay in ("NCHW", "channels-last") for p in precisions]
+    assert (tr["s/step (median)"] > 0).all()
