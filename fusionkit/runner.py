@@ -95,11 +95,13 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[s
     root = Path(reports_root) if reports_root else paths.reports_dir()
     out = study_dir(root, profile, study.name) / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
-    saved = {k: os.environ.get(k) for k in PATH_VARS}
+    saved = {k: os.environ.get(k) for k in (*PATH_VARS, *KERNEL_DEFAULTS)}
     # the kernel inherits the environment but runs in notebooks/: make every path absolute
     for k in PATH_VARS:
         if os.environ.get(k):
             os.environ[k] = str(Path(os.environ[k]).expanduser().resolve())
+    for k, v in KERNEL_DEFAULTS.items():
+        os.environ.setdefault(k, v)
     os.environ["FUSIONKIT_REPORTS_DIR"] = str(root.resolve())
     try:
         pm.execute_notebook(str(path), str(out), parameters={"profile": profile, "overrides": overrides},
@@ -118,6 +120,12 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[s
             else:
                 os.environ[k] = v
     return out
+
+
+#: Environment defaults for the notebook kernel (a value already set wins). Every progress-bar refresh
+#: is stored in the executed notebook: at tqdm's default of 10 per second a 77-minute render kept
+#: several hundred kB of them; tqdm reads ``TQDM_MININTERVAL`` (seconds between refreshes).
+KERNEL_DEFAULTS = {"TQDM_MININTERVAL": "30"}
 
 
 @dataclass

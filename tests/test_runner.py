@@ -33,6 +33,19 @@ def test_run_notebook_injects_profile_and_overrides(tmp_path):
     assert "RESULT quick 42" in text
 
 
+def test_kernel_progress_bars_refresh_rarely_and_the_environment_is_restored(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("TQDM_MININTERVAL", raising=False)
+    nb = _notebook(tmp_path / "08_bars.ipynb", "from tqdm.auto import tqdm\nprint('MIN', tqdm(range(2)).mininterval)")
+    out = run_notebook(nb, "quick", reports_root=tmp_path / "reports", progress=False)
+    text = "".join(o.get("text", "") for c in nbformat.read(out, 4).cells for o in c.get("outputs", []))
+    assert "MIN 30.0" in text and "TQDM_MININTERVAL" not in os.environ
+    monkeypatch.setenv("TQDM_MININTERVAL", "2")  # the user's own setting wins
+    out = run_notebook(nb, "quick", reports_root=tmp_path / "reports", progress=False)
+    assert "MIN 2.0" in "".join(o.get("text", "") for c in nbformat.read(out, 4).cells for o in c.get("outputs", []))
+
+
 def test_failing_notebook_reports_cell_and_marks_provenance_failed(tmp_path):
     body = ("from fusionkit.report import Report\n"
             "r = Report.start('bad', {'profile': profile}, notebook='05_bad.ipynb')\n"
