@@ -617,6 +617,7 @@ def fig10(t7: pd.DataFrame):
     ax.scatter(t7["Combined"], y, s=size, alpha=0.4)
     for n in t7.index:
         ax.annotate(ARCHITECTURES.get(n, n), (t7.loc[n, "Combined"], y[n]), fontsize=7, ha="center")
+    ax.margins(0.2)  # room for the largest bubble (radius ~27 pt) at the data's extremes
     ax.set(xlabel="Combined (mean over tasks)", ylabel="ms per pair (this machine)",
            title="Fig. 10: quality, time and size (bubble: parameters)")
     fig.tight_layout()

@@ -91,3 +91,25 @@ def test_a_single_task_run_reuses_the_mixtures_targets_of_that_task(tmp_path, mo
     crops1, t1, res1 = S.targets_of(("multi-exposure",), 96, 3, 0, ("avg", "max"))
     assert all(r.seconds == 0 for r in res1)  # read from the target cache
     assert torch.equal(t1.target, t.target[3:]) and t1.method == t.method[3:]
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_fig10_draws_every_bubble_whole_inside_the_axes(n):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    import pandas as pd
+
+    t7 = pd.DataFrame({"Combined": np.linspace(0.45, 0.46, n), "time ms": np.linspace(48, 67, n),
+                       "parameters": np.linspace(5378, 11602, n)},
+                      index=list(S.ARCHITECTURES)[:n])
+    fig = S.fig10(t7)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    box = ax.get_window_extent()
+    centres = ax.transData.transform(t7[["Combined", "time ms"]].to_numpy())
+    radius = np.sqrt(ax.collections[0].get_sizes()) / 2 * fig.dpi / 72  # marker size is an area in pt^2
+    assert len(radius) == n
+    assert (centres[:, 0] - radius >= box.x0).all() and (centres[:, 0] + radius <= box.x1).all()
+    assert (centres[:, 1] - radius >= box.y0).all() and (centres[:, 1] + radius <= box.y1).all()
