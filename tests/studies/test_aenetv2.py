@@ -1,7 +1,12 @@
 """The AE-Netv2 study layer: config, task splits, run specs (Table II schedule), zoo names, training plan."""
+import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 
 from fusionkit.studies import aenetv2 as S
+
+matplotlib.use("Agg")
 
 
 def test_paper_config_is_table_i_and_ii():
@@ -95,12 +100,6 @@ def test_a_single_task_run_reuses_the_mixtures_targets_of_that_task(tmp_path, mo
 
 @pytest.mark.parametrize("n", [2, 5])
 def test_fig10_draws_every_bubble_whole_inside_the_axes(n):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import numpy as np
-    import pandas as pd
-
     t7 = pd.DataFrame({"Combined": np.linspace(0.45, 0.46, n), "time ms": np.linspace(48, 67, n),
                        "parameters": np.linspace(5378, 11602, n)},
                       index=list(S.ARCHITECTURES)[:n])
