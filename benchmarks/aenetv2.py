@@ -6,7 +6,7 @@
 Inference on a ``--size``-square grey TNO pair (the first TNO pair resized), random-initialised weights with
 BN statistics set as after training (timing does not depend on the values): median ms per pair at batch 1
 (first call excluded) for eager NCHW under ``torch.inference_mode`` and for
-:func:`fusionkit.nets.fast_aenet.fast_aenet` (BN folded, channels-last; compiled; on cache-sized tiles), the max |fast - eager|,
+:func:`fusionkit.nets.aenetv2_fast.fast_aenet` (BN folded, channels-last; compiled; on cache-sized tiles), the max |fast - eager|,
 and batched throughput (pairs/s at ``--batch``). The compute floor: MACs (``torch.utils.flop_counter``) /
 the machine's measured dense-convolution rate (a 64->64 3x3 convolution on the same input, channels-last).
 Training: seconds per optimisation step (forward, AE-Netv2 loss, backward, Adam) at ``--train-batch`` x
@@ -30,9 +30,10 @@ from fusionkit.data import FusionDataset
 from fusionkit.data.transforms import Resize
 from fusionkit.losses import aenet_training_loss
 from fusionkit.nets import build
-from fusionkit.nets.fast_aenet import fast_aenet
-from fusionkit.report import Study
-from fusionkit.utils import cpu_bf16_native, median_time
+from fusionkit.nets.aenetv2_fast import fast_aenet
+from fusionkit.report import Report
+from fusionkit.devices import cpu_bf16_native
+from fusionkit.timing import median_time
 
 
 def _net(name: str) -> nn.Module:
@@ -126,7 +127,7 @@ def main() -> None:
               "train_steps": args.train_steps, "dense conv MAC/s": rate, "torch_threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count(), "input": "didfuse-tno first pair resized, grey float32 in [0, 1]",
               "weights": "random init, BN statistics as after training (timing does not depend on values)"}
-    st = Study("benchmarks", params, datasets=["didfuse-tno"], title="AE-Netv2 inference and training", key="aenetv2")
+    st = Report("benchmarks", params, datasets=["didfuse-tno"], title="AE-Netv2 inference and training", key="aenetv2")
     st.table("aenetv2", table, index=False, float_fmt=".4g", caption=(
         f"AE-Netv2 inference on CPU, {args.size}x{args.size} grey pair: median ms (first call excluded), batched "
         f"throughput, max |fast - eager|, and the compute floor (MACs / this machine's dense 3x3 convolution rate, "

@@ -17,7 +17,7 @@ from PIL import Image
 
 from fusionkit import methods, paths
 from fusionkit.data.color import rgb2gray_uint8
-from fusionkit.report import Study
+from fusionkit.report import Report
 
 IMAGES = ["carLight", "fight", "manWalking", "snow", "walking"]
 # fusionkit name -> (VIFB name, colour handling)
@@ -82,7 +82,7 @@ def main() -> None:
         "min PSNR (dB)": ("PSNR grey (dB)", "min"), "median PSNR (dB)": ("PSNR grey (dB)", "median"),
         "pairs >= 30 dB": ("PSNR grey (dB)", lambda s: f"{int((s >= 30).sum())}/{len(s)}")})
     summary["note"] = [NOTES.get(m, "") for m in summary.index]
-    st = Study("benchmarks", {"profile": "benchmark", "seed": 0, "images": IMAGES}, datasets=["vifb"],
+    st = Report("benchmarks", {"profile": "benchmark", "seed": 0, "images": IMAGES}, datasets=["vifb"],
                title="Baseline fidelity vs VIFB's outputs", key="baseline_fidelity")
     st.table("baseline_fidelity", summary, caption=(
         "Our methods vs VIFB's fused images on its 5 fixture pairs (PSNR on MATLAB-grey; target >= 30 dB)"),

@@ -4,7 +4,7 @@
 
 Inference: the released IJCAI weights fuse one TNO pair at 576x768 (cddfuse-tno's first pair of that
 size, as stored) and a 400x400 centre crop of it. "eager" is ``DIDFuse.fuse`` under
-``torch.inference_mode``; "fast" is :class:`fusionkit.nets.fast.FastDIDFuse` (BN folded,
+``torch.inference_mode``; "fast" is :class:`fusionkit.nets.didfuse_fast.FastDIDFuse` (BN folded,
 channels-last, exact tiles) with whole-image and tiled variants; the attention rules (saliency+cam) run
 split: global statistics once, then their local part (radius 6) on ``--rule-tiles``-pixel tiles, under
 ``torch.compile`` ("compiled") or eagerly ("not compiled"; the statistics' histogram quantiser is
@@ -33,9 +33,9 @@ from fusionkit.fusion_rules import Rule, get_rule
 from fusionkit.losses import didfuse_training_loss
 from fusionkit.methods import get as get_method
 from fusionkit.nets import DIDFuse
-from fusionkit.nets.fast import FastDIDFuse
-from fusionkit.report import Study
-from fusionkit.utils import median_time
+from fusionkit.nets.didfuse_fast import FastDIDFuse
+from fusionkit.report import Report
+from fusionkit.timing import median_time
 
 
 def _pair(hw: tuple[int, int]):
@@ -142,7 +142,7 @@ def main() -> None:
               "train_steps": args.train_steps, "weights": "didfuse-ijcai (released)",
               "input": "cddfuse-tno first pair >= size, centre crop, grey float32 in [0, 1]",
               "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
-    st = Study("benchmarks", params, datasets=["cddfuse-tno", "didfuse-ijcai"], title="DIDFuse inference and training",
+    st = Report("benchmarks", params, datasets=["cddfuse-tno", "didfuse-ijcai"], title="DIDFuse inference and training",
                key="didfuse")
     st.table("didfuse", table, index=False, caption=(
         "DIDFuse fusion, released weights, CPU: median ms per pair (first call excluded), speed-up over eager "

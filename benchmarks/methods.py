@@ -18,8 +18,8 @@ import torch
 
 from fusionkit import methods
 from fusionkit.data import CenterCrop, FusionDataset
-from fusionkit.report import Study
-from fusionkit.utils import median_time
+from fusionkit.report import Report
+from fusionkit.timing import median_time
 
 NETS = {"ifcnn-max", "ifcnn-mean", "ifcnn-sum", "didfuse-ijcai"}
 
@@ -55,7 +55,7 @@ def main() -> None:
     params = {"profile": "benchmark", "seed": 0, "repeats": args.repeats, "slow_repeats": args.slow_repeats,
               "input": "didfuse-tno pair 1, centre crops 400x400 and 480x640, grey float64 in [0, 1]",
               "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
-    st = Study("benchmarks", params, datasets=["didfuse-tno"], title="Fusion method timings", key="methods")
+    st = Report("benchmarks", params, datasets=["didfuse-tno"], title="Fusion method timings", key="methods")
     st.table("methods", table, caption=(
         "Median wall time per fused pair (ms), first call excluded; `fuse()` on one grey pair, including "
         "host-device copies for CUDA"), float_fmt=".4g")

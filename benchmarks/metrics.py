@@ -18,10 +18,12 @@ import torch
 
 from fusionkit import paths
 from fusionkit.data import CenterCrop, FusionDataset
-from fusionkit.metrics import FAST_SUITE, fast, noref, reference
+from fusionkit.metrics import FAST_SUITE, noref
+from fusionkit.metrics import backend_numpy as reference
+from fusionkit.metrics import backend_torch as fast
 from fusionkit.metrics.vifb import compare_with_fixtures
-from fusionkit.report import Study
-from fusionkit.utils import median_time
+from fusionkit.report import Report
+from fusionkit.timing import median_time
 
 
 def main() -> None:
@@ -70,7 +72,7 @@ def main() -> None:
     params = {"profile": "benchmark", "seed": 0, "repeats": args.repeats, "ref_repeats": args.ref_repeats,
               "input": "didfuse-tno pair 1, centre crop 480x640, fused = (a+b)/2", "torch_threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count()}
-    st = Study("benchmarks", params, datasets=["didfuse-tno"] + ([] if args.skip_vifb else ["vifb"]),
+    st = Report("benchmarks", params, datasets=["didfuse-tno"] + ([] if args.skip_vifb else ["vifb"]),
                title="Metric suite: speed and fidelity", key="metrics")
     st.table("metrics", table, caption=(
         f"Median time per 640x480 triple ({args.repeats} repeats after one warm-up; reference: "

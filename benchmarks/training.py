@@ -8,7 +8,7 @@ fp32 master weights; contiguous NCHW tensors: channels-last was tried and measur
 128x128 and slower in bf16 at 64x64) on real FLIR-Train + RoadScene-train centre crops, median over ``repeats``
 timings of ``steps`` steps each (one warm-up step per precision excluded), fp32 and bf16 runs
 interleaved (fp32, bf16, fp32, ...) so that machine load hits both alike; this is why the timing loop
-is written out here instead of :func:`fusionkit.utils.median_time`, which times one function back to
+is written out here instead of :func:`fusionkit.timing.median_time`, which times one function back to
 back. Loss curves: two short trainings through
 :class:`fusionkit.train.Trainer` with the same initial weights, seed and batches, one fp32 and one bf16;
 the table gives the largest, median and final relative difference of the logged total loss (each
@@ -32,7 +32,7 @@ from fusionkit.nets import build
 from fusionkit.report import Report
 from fusionkit.studies.didfuse import TRAIN_SETS
 from fusionkit.train import Trainer, TrainConfig
-from fusionkit.utils import seed_everything
+from fusionkit.seeding import seed_everything
 
 
 class Stepper:

@@ -73,13 +73,13 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _params(pairs: list[list[str]] | None) -> dict:
-    from .runner import parse_value
+    from .notebook_runner import parse_value
 
     return {k: parse_value(v) for k, v in (pairs or [])}
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import NotebookFailed, run_notebook
+    from .notebook_runner import NotebookFailed, run_notebook
 
     try:
         out = run_notebook(args.notebook, args.profile, _params(args.param), args.reports)
@@ -95,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from .data import DataUnavailable
-    from .runner import reproduce
+    from .notebook_runner import reproduce
 
     try:
         results = reproduce(args.paper, args.profile, args.keep_going, _params(args.param), args.reports,
@@ -114,7 +114,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .metrics import stats
     from .metrics.files import evaluate_files, pair_dataset, pair_folders
-    from .utils import atomic_write_text
+    from .files import atomic_write_text
 
     try:
         if args.dataset:
@@ -196,7 +196,7 @@ def _cmd_fuse(args: argparse.Namespace) -> int:
         pairs = (pair_dataset(out, args.dataset, args.split) if args.dataset
                  else pair_folders(out, Path(args.a), Path(args.b)))
         table = evaluate_files(pairs, progress=not args.no_progress)
-        from .utils import atomic_write_text
+        from .files import atomic_write_text
 
         atomic_write_text(out / "metrics.csv", table.to_csv())
         for m, r in summarize(table).iterrows():

@@ -28,7 +28,7 @@ from torch.utils.data import Dataset
 from . import zoo
 from .checkpoints import CheckpointError, load_weights
 from .train import NOT_LOSSES
-from .utils import atomic_write_text
+from .files import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def to_zoo(run: Run, name: str, profile: str, fp16: bool = True, root: str | Pat
 
     import torch
 
-    from .utils import git_state
+    from .gitinfo import git_state
 
     final = {k: v for k, v in (run.history[-1] if run.history else {}).items() if k not in NOT_LOSSES}
     meta = {**_record(run.spec), "profile": profile, "git": git_state(), "device": run.meta.get("device"),

@@ -1,5 +1,5 @@
 """One trainer for every paper: device selection, float16 AMP on CUDA and bfloat16 autocast on CPU
-(``TrainConfig.bf16``, on by default where the CPU has native bf16, see ``utils.cpu_bf16_native``; fp32 master
+(``TrainConfig.bf16``, on by default where the CPU has native bf16, see ``devices.cpu_bf16_native``; fp32 master
 weights, no GradScaler), DDP under ``torchrun``, seeding,
 atomic per-epoch checkpoints with automatic resume, step LR schedules, a CSV log of every loss
 term, a loss-curve figure, a progress bar, and a clear stop when a loss turns NaN/inf.
@@ -34,7 +34,11 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .utils import atomic_path, atomic_write_text, cpu_bf16_native, seed_everything, select_device
+from .files import atomic_path, atomic_write_text
+
+from .devices import cpu_bf16_native, select_device
+
+from .seeding import seed_everything
 
 LossFn = Callable[[nn.Module, dict[str, torch.Tensor]], dict[str, torch.Tensor]]
 

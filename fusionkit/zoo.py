@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from .checkpoints import CheckpointError, load_weights
-from .utils import atomic_path, atomic_write_text, sha256_file
+from .files import atomic_path, atomic_write_text, sha256_file
 
 BUDGET_BYTES = 25 * 1024 * 1024
 

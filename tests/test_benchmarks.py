@@ -34,7 +34,7 @@ def test_metrics_benchmark(tmp_path, real_data):
 
 
 def test_median_time_counts_warmup_and_syncs():
-    from fusionkit.utils import median_time
+    from fusionkit.timing import median_time
 
     calls, syncs = [], []
     t = median_time(lambda: calls.append(1), 3, sync=lambda: syncs.append(1))
@@ -89,7 +89,7 @@ def test_aenetv2_benchmark(tmp_path, real_data):
     assert (t["max abs diff"] < 1e-5).all() and (t["ms/pair (batch 1)"] > 0).all()
     assert t["GMAC/pair"].iloc[0] == pytest.approx(5184 * 48 * 48 / 1e9)
     tr = pd.read_csv(tmp_path / "benchmarks" / "aenetv2_training.csv")
-    from fusionkit.utils import cpu_bf16_native
+    from fusionkit.devices import cpu_bf16_native
 
     precisions = ["fp32", "bf16"] if cpu_bf16_native() else ["fp32"]
     assert list(zip(tr.layout, tr.precision)) == [(lay, p) for lay in ("NCHW", "channels-last") for p in precisions]

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from fusionkit import fusion_rules as R
+from fusionkit.fusion_rules import didfuse_attention as DA
 from fusionkit.fusion_rules import RULES
 
 
@@ -82,8 +83,8 @@ def test_quantiser_is_the_same_compiled_and_eager():
     compiled = R.saliency_table(x, rows=7, compiled=True)
     for e, c in zip(eager, compiled):
         assert torch.equal(e, c)
-    scale = R._level_scale(lo, hi)
-    lv = R._levels(x, lo, scale)
+    scale = DA._level_scale(lo, hi)
+    lv = DA._levels(x, lo, scale)
     assert lv.dtype == torch.int32 and int(lv.min()) == 0 and int(lv.max()) == 255
     # round half to even at the boundaries, as torch.round: (k + 0.5) -> k or k + 1, never off by more
     assert torch.all((lv[0, :, 0, :11] - torch.arange(11)).abs() <= 1)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from fusionkit.report import Report, Table, compare_with_paper, mark_failed
-from fusionkit.utils import atomic_path, atomic_write_text
+from fusionkit.files import atomic_path, atomic_write_text
 
 
 def test_compare_with_paper_by_hand():

@@ -40,7 +40,7 @@ def test_bf16_falls_back_to_fp32_where_the_cpu_has_no_native_bf16(tmp_path, monk
 
 def test_cpu_bf16_detection_follows_the_cpu_flags(monkeypatch):
     """Without an override the answer is the CPU's: /proc/cpuinfo's avx512_bf16 / amx_bf16 flags (Linux)."""
-    from fusionkit.utils import cpu_bf16_native
+    from fusionkit.devices import cpu_bf16_native
 
     monkeypatch.delenv("FUSIONKIT_CPU_BF16", raising=False)
     info = Path("/proc/cpuinfo")

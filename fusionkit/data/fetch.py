@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ..utils import atomic_path, sha256_file
+from ..files import atomic_path, sha256_file
 from .manifest import Entry
 
 

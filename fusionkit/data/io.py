@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..utils import atomic_path
+from ..files import atomic_path
 from .color import rgb2gray_uint8
 
 MODES = ("gray", "rgb", "native")

@@ -56,7 +56,7 @@ class _NetMethod(FusionMethod):
     model: nn.Module
 
     def _device(self) -> torch.device:
-        from ..utils import select_device
+        from ..devices import select_device
 
         return select_device(self.options.get("device"))
 
@@ -96,7 +96,7 @@ class DIDFuseMethod(_NetMethod):
     def _forward(self, a, b):
         if not self.options["fast"]:
             return self.model.fuse(a, b, self.rule)
-        from ..nets.fast import FastDIDFuse
+        from ..nets.didfuse_fast import FastDIDFuse
 
         if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
             self._fast, self._fast_dev = FastDIDFuse(self.model, tile=self.options["tile"],
@@ -114,7 +114,7 @@ class DIDFuseIJCAI(DIDFuseMethod):
     applied to all four encoder outputs as in the released test code; ``checkpoint`` = folder holding
     Encoder_weight_IJCAI.pkl / Decoder_weight_IJCAI.pkl (default: manifest entry didfuse-ijcai);
     ``device``; ``fast`` (default True): the optimised inference path
-    (:class:`fusionkit.nets.fast.FastDIDFuse`, same image to float rounding) with ``tile``-pixel tiles,
+    (:class:`fusionkit.nets.didfuse_fast.FastDIDFuse`, same image to float rounding) with ``tile``-pixel tiles,
     and ``rule_tile``-pixel tiles for the local part of the attention rules.
     """
 

@@ -99,7 +99,7 @@ class AENetTrained(_NetMethod):
     Options: ``model`` = a short name in ``zoo/aenetv2/`` (default 'paper-gcb': AE-Netv2 with the group
     convolution block at the paper's schedule on the four-task mixture); ``checkpoint`` = instead, a run
     folder (``runs/aenetv2/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``; ``device``; ``fast`` (default
-    True: :class:`fusionkit.nets.fast_aenet.FastAENet`, BN folded, channels-last, ``tile``-pixel tiles, the
+    True: :class:`fusionkit.nets.aenetv2_fast.FastAENet`, BN folded, channels-last, ``tile``-pixel tiles, the
     same image to float rounding; networks with strided pooling run untiled), ``compile`` (the fast path under
     ``torch.compile``). Grey sources are fed as 6 channels (each repeated to 3, Table I). Weights load with
     ``weights_only=True``."""
@@ -120,7 +120,7 @@ class AENetTrained(_NetMethod):
     def _forward(self, a, b):
         if not self.options["fast"]:
             return self.model(a, b)
-        from ..nets.fast_aenet import FastAENet, receptive_radius
+        from ..nets.aenetv2_fast import FastAENet, receptive_radius
 
         if getattr(self, "_fast_dev", None) != a.device:  # fold once per device
             try:

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from . import fast, noref, reference
+from . import backend_numpy, backend_torch, noref
 from .registry import (ALL, CONVENTIONS, FAST_SUITE, REGISTRY, VIFB_METRICS, MetricSpec, check_convention,
                        check_names, check_size)
 from .stats import best_in_column, paired_ttest, rank_table, summarize
@@ -129,20 +129,20 @@ def _evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None, c
     need = set(names)
     if "Combined" in need:
         need |= set(COMBINED_PARTS)
-    full = [n for n in ALL if n in need and n in reference.FUNCTIONS]
+    full = [n for n in ALL if n in need and n in backend_numpy.FUNCTIONS]
     res: dict[str, float] = {}
     if backend == "fast":
         t = [torch.from_numpy(x)[None] for x in (F, A, B)]
-        res.update({k: float(v[0]) for k, v in fast.compute(full, *t, convention).items()})
+        res.update({k: float(v[0]) for k, v in backend_torch.compute(full, *t, convention).items()})
     else:
-        res.update({n: reference.FUNCTIONS[n](F, A, B, convention) for n in full})
+        res.update({n: backend_numpy.FUNCTIONS[n](F, A, B, convention) for n in full})
     for n, fn in NOREF.items():
         if n in need:
             res[n] = fn(F)
     if "Combined" in need:
         t = [torch.from_numpy(x)[None] for x in (F, A, B)]
         std = res if convention == "standard" else {
-            **res, **{k: float(v[0]) for k, v in fast.compute(["SSIM", "PSNR"], *t, "standard").items()}}
+            **res, **{k: float(v[0]) for k, v in backend_torch.compute(["SSIM", "PSNR"], *t, "standard").items()}}
         res["Combined"] = combined(std)
     return {n: res[n] for n in names}
 
@@ -188,9 +188,9 @@ def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
     check_size(names, ts["fused"].shape[-2:])
     dev = torch.device(device) if device is not None else ts["fused"].device
     F, A, B = (ts[n].to(dev, torch.float64).mul(255.0 / data_range).clamp(0, 255) for n in ("fused", "a", "b"))
-    fast_names = [n for n in names if n in reference.FUNCTIONS]
-    out = {k: v.cpu() for k, v in fast.compute(fast_names, F, A, B, convention).items()}
-    slow = [n for n in names if n not in reference.FUNCTIONS]
+    fast_names = [n for n in names if n in backend_numpy.FUNCTIONS]
+    out = {k: v.cpu() for k, v in backend_torch.compute(fast_names, F, A, B, convention).items()}
+    slow = [n for n in names if n not in backend_numpy.FUNCTIONS]
     if slow:
         Fn, An, Bn = (t.cpu().numpy() for t in (F, A, B))
         vals = [_evaluate(Fn[i], An[i], Bn[i], slow, convention, "fast", 255.0, check_unit=False)

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.special import gamma
 
-from .reference import fspecial_gaussian
+from .backend_numpy import fspecial_gaussian
 
 
 # ----------------------------------------------------------------------------- NIQE

@@ -46,8 +46,8 @@ def evaluate_vifb_rgb(fused: np.ndarray, vi: np.ndarray, ir: np.ndarray, backend
     """
     import torch
 
-    from . import fast
-    from .reference import FUNCTIONS, sf
+    from . import backend_torch
+    from .backend_numpy import FUNCTIONS, sf
 
     def metric(names, F, A, B):
         return [FUNCTIONS[n](F, A, B, "vifb") for n in names]
@@ -65,7 +65,7 @@ def evaluate_vifb_rgb(fused: np.ndarray, vi: np.ndarray, ir: np.ndarray, backend
         sf_image = np.concatenate([fused[:, :, k] for k in range(fused.shape[2])], axis=1)
     if backend == "fast":
         F, A, B = (torch.from_numpy(np.stack(x)) for x in zip(*triples))
-        res = fast.compute(names, F, A, B, "vifb")
+        res = backend_torch.compute(names, F, A, B, "vifb")
         out = {n: float(res[n].mean()) for n in names}
     else:
         per = np.asarray([metric(names, F, A, B) for F, A, B in triples], dtype=np.float64)

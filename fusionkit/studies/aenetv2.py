@@ -1,7 +1,7 @@
 """AE-Netv2 study (Fang et al., ../shared/papers/004_7c5282c5fbda296f.txt): data roles and substitutes,
 the typed config with its presets, the run spec, and one function per table and figure.
 
-Training follows Algorithm 1 (:mod:`fusionkit.targets`): every 128x128 training crop is fused by each
+Training follows Algorithm 1 (:mod:`fusionkit.library_targets`): every 128x128 training crop is fused by each
 method of the algorithm library, the result with the best ``Combined`` score (our E; the paper's E_2 is
 not defined in it) is the crop's target O, and the network learns O with a source-fidelity term
 (:func:`fusionkit.losses.aenet_loss`). Table II's schedule: 10 epochs at lr 1e-3, then 100 at 1e-4,
@@ -158,10 +158,10 @@ def config(profile: str = "paper", **overrides: Any) -> Config:
 
 # ----------------------------------------------------------------------------- training data and runs
 def task_crops(task: str, crop: int, per_task: int, seed: int) -> list:
-    """``per_task`` crops of ``task``'s training sets, spread evenly over its pairs (fusionkit.targets); the
+    """``per_task`` crops of ``task``'s training sets, spread evenly over its pairs (fusionkit.library_targets); the
     same crops whichever other tasks a run trains on (seeded by the task, not its position)."""
     from ..evaluation import open_set
-    from ..targets import sample_crops
+    from ..library_targets import sample_crops
 
     ti = TASK_NAMES.index(task)
     sets = task_sets(task, "train")
@@ -180,7 +180,7 @@ def targets_of(tasks: Sequence[str], crop: int, per_task: int, seed: int, librar
                device: str | None = None):
     """(crops, Algorithm 1's targets, per-method results) of ``tasks``, computed (or read from the target
     cache) task by task, so a single-task run reuses the mixture's targets of that task."""
-    from ..targets import library_targets, merge
+    from ..library_targets import library_targets, merge
 
     methods = library_methods(library, device)
     crops = {t: task_crops(t, crop, per_task, seed) for t in tasks}
@@ -207,7 +207,7 @@ class TargetCrops(torch.utils.data.Dataset):
     """Training items ``{"a", "b", "target"}``: the crops' sources and Algorithm 1's target O."""
 
     def __init__(self, spec: "AENetRun", device: str | None = None):
-        from ..targets import load_crops
+        from ..library_targets import load_crops
 
         crops, self.targets, self.results = targets_of(spec.tasks, spec.crop, spec.crops_per_task, spec.seed,
                                                        spec.library, device)

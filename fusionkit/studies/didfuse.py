@@ -226,7 +226,7 @@ def fig4(run: Run, channel: int = 0):
     maps share one grey scale and the two detail maps another, so that alike / different reads on common
     values (each map stretched to its own range would make any two maps look alike in contrast)."""
     from ..data import FusionDataset
-    from ..nets.fast import FastDIDFuse
+    from ..nets.didfuse_fast import FastDIDFuse
 
     it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
     with torch.inference_mode():
@@ -242,7 +242,7 @@ def decomposition_stats(models: dict[str, torch.nn.Module], k: int = 8) -> Table
     (the loss wants base features alike, detail features different) and the share of each map's spectral
     energy (mean removed) in the lowest ``k`` x ``k`` frequencies (the paper calls B the low-frequency part)."""
     from ..data import FusionDataset
-    from ..nets.fast import FastDIDFuse
+    from ..nets.didfuse_fast import FastDIDFuse
 
     it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
 
@@ -275,8 +275,8 @@ def score_strategies(model, name: str, split: str | None, cfg: Config, limit: in
     """Every fusion-layer strategy on each pair, encoding each pair once (FastDIDFuse)."""
     from ..data import FusionDataset
     from ..fusion_rules import RULES
-    from ..nets.fast import FastDIDFuse
-    from ..utils import select_device
+    from ..nets.didfuse_fast import FastDIDFuse
+    from ..devices import select_device
 
     dev = select_device(cfg.device)
     fast, rows = FastDIDFuse(model.to(dev).eval(), tile=cfg.tile), []

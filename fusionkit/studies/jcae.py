@@ -361,7 +361,7 @@ def metric_scale(cfg: Config) -> Table:
     from .. import methods
     from ..data import FusionDataset
     from ..metrics import evaluate
-    from ..metrics.reference import qcv  # the evaluate() API rescales [0, 1] images to 8-bit levels
+    from ..metrics.backend_numpy import qcv  # the evaluate() API rescales [0, 1] images to 8-bit levels
 
     m = methods.get("ifcnn-max", device=cfg.device)
     ds = FusionDataset(*TEST_SET, mode="gray", limit=cfg.test_limit)
@@ -401,7 +401,7 @@ def score_rules(model: torch.nn.Module, cfg: Config) -> pd.DataFrame:
     from ..data import FusionDataset
     from ..fusion_rules import RULES as R
     from ..methods.trained import JCAE_RULES
-    from ..utils import select_device
+    from ..devices import select_device
 
     dev = select_device(cfg.device)
     model = model.to(dev).eval()

@@ -39,7 +39,7 @@ def test_corrupted_download_is_rejected_and_removed(served, tmp_path, real_data)
     victim = e.files[3]
     served_file = root / victim.path
     served_file.write_bytes(served_file.read_bytes()[:-10] + b"0123456789")
-    from fusionkit.utils import sha256_file
+    from fusionkit.files import sha256_file
 
     actual = sha256_file(served_file)
     dest = tmp_path / "data"

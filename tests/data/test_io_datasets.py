@@ -7,7 +7,7 @@ from PIL import Image
 
 from fusionkit.data import (CenterCrop, FusionDataset, ImageReadError, Manifest, PairSizeError, RandomCrop,
                             Resize, deterministic_order, make_loader, read_image, save_image)
-from fusionkit.utils import sha256_file
+from fusionkit.files import sha256_file
 
 
 def test_read_image_modes(tmp_path):

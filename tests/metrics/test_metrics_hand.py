@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from fusionkit.metrics import evaluate, reference
+from fusionkit.metrics import backend_numpy as reference, evaluate
 
 # F: a vertical step, left half 0, right half 255. A = F, B = 255 - F (the inverted image).
 F = np.array([[0, 0, 255, 255]] * 4, dtype=float)

@@ -5,7 +5,7 @@ import torch
 
 from fusionkit.fusion_rules import get_rule
 from fusionkit.nets import DIDFuse
-from fusionkit.nets.fast import FastDIDFuse, fold_block
+from fusionkit.nets.didfuse_fast import FastDIDFuse, fold_block
 
 RULES = ["sum", "average", "max", "weighted", "l1", "l1_attention", "saliency+cam", "weighted+cam"]
 
@@ -145,7 +145,7 @@ def test_compiled_rule_equals_the_eager_local_part(images):
 
 
 def test_compiled_rule_falls_back_to_eager_when_compilation_fails(monkeypatch):
-    from fusionkit import utils
+    from fusionkit import compiled
 
     def broken_compile(fn, **kw):
         def run(*args):
@@ -159,7 +159,7 @@ def test_compiled_rule_falls_back_to_eager_when_compilation_fails(monkeypatch):
         calls.append(1)
         return x + y + st
 
-    wrapped = utils.CompiledOrEager(local)
+    wrapped = compiled.CompiledOrEager(local)
     x = torch.ones(1, 2, 3, 3)
     with pytest.warns(RuntimeWarning, match="torch.compile of local failed.*no C.. compiler.*running it eagerly"):
         out = wrapped(x, x, 1.0)

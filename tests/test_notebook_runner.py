@@ -7,7 +7,7 @@ import sys
 import nbformat
 import pytest
 
-from fusionkit.runner import NotebookFailed, parse_value, reproduce, run_notebook
+from fusionkit.notebook_runner import NotebookFailed, parse_value, reproduce, run_notebook
 
 
 def test_parse_value():
@@ -96,7 +96,7 @@ def test_cli_reproduce_smoke_goes_to_the_ignored_smoke_folder(tmp_path, real_dat
 
 
 def test_reproduce_stops_or_keeps_going_after_a_failure(tmp_path, monkeypatch, real_data):
-    import fusionkit.runner as runner
+    import fusionkit.notebook_runner as runner
     import fusionkit.studies as studies
     from fusionkit.registry import Registry
 

@@ -1,11 +1,11 @@
-"""Autonomous-evolution targets (fusionkit.targets, AE-Netv2 Algorithm 1): crops, cache hits, invalidation,
+"""Autonomous-evolution targets (fusionkit.library_targets, AE-Netv2 Algorithm 1): crops, cache hits, invalidation,
 best-of-library targets and the continuous-learning property."""
 import numpy as np
 import pytest
 import torch
 
 from fusionkit.methods.base import FusionMethod
-from fusionkit.targets import (Crop, MethodResult, TargetCache, best_targets, cropset_key, library_targets,
+from fusionkit.library_targets import (Crop, MethodResult, TargetCache, best_targets, cropset_key, library_targets,
                                load_crops, method_fingerprint, sample_crops)
 
 SETS = [("didfuse-tno", None)]
@@ -117,7 +117,7 @@ def test_named_subsets_and_sequences():
 
 
 def test_merge_concatenates_crop_sets_and_refuses_different_libraries():
-    from fusionkit.targets import merge
+    from fusionkit.library_targets import merge
 
     def part(v, n):
         rs = [MethodResult(m, m, torch.full((n, 1, 2, 2), v + i), np.full(n, v + i), 1.0) for i, m in enumerate("xy")]

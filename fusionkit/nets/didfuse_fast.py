@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import CompiledOrEager
+from ..compiled import CompiledOrEager
 from .didfuse import DIDFuse
 
 HALO = 3  # convolutions per half (encoder: conv1, conv2, conv3|conv4; decoder: conv5, conv6, conv7)
@@ -94,7 +94,7 @@ class FastDIDFuse:
     ``torch.compile`` where the rule asks for it (``split.compile``: the saliency rules, whose local
     part is about 60 element-wise passes over 64-channel tiles plus box filters; eagerly each is a
     separate loop through memory, Inductor fuses them into a few C++/OpenMP loops;
-    :class:`fusionkit.utils.CompiledOrEager`). Results equal ``DIDFuse.fuse`` / ``DIDFuse.forward``
+    :class:`fusionkit.compiled.CompiledOrEager`). Results equal ``DIDFuse.fuse`` / ``DIDFuse.forward``
     to float rounding.
     """
 

@@ -1,11 +1,11 @@
-"""Optimised AE-Netv2 inference (fusionkit.nets.fast_aenet) equals the eager network."""
+"""Optimised AE-Netv2 inference (fusionkit.nets.aenetv2_fast) equals the eager network."""
 import pytest
 import torch
 from torch import nn
 
 from fusionkit.nets import build
 from fusionkit.nets.aenetv2 import VARIANTS
-from fusionkit.nets.fast_aenet import fast_aenet, fold_batchnorm
+from fusionkit.nets.aenetv2_fast import fast_aenet, fold_batchnorm
 
 
 def _trained_like(name: str, seed: int = 0) -> nn.Module:
@@ -60,7 +60,7 @@ def test_tiled_path_equals_eager_borders_included(name):
 
 
 def test_receptive_radius_and_strided_pooling_refused():
-    from fusionkit.nets.fast_aenet import receptive_radius
+    from fusionkit.nets.aenetv2_fast import receptive_radius
 
     assert receptive_radius(build("aenetv2-gcb")) == 3  # C1, GC, C2: one pixel each
     with pytest.raises(ValueError, match="stride"):

@@ -31,7 +31,7 @@ import torch
 from . import __version__
 from .data.datasets import FusionDataset
 from .data.manifest import load_manifest
-from .utils import atomic_path
+from .files import atomic_path
 
 
 @dataclass(frozen=True)

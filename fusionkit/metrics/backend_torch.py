@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as Fn
 
-from .reference import MS_SSIM_WEIGHTS, QABF, VIFF_WEIGHTS
+from .backend_numpy import MS_SSIM_WEIGHTS, QABF, VIFF_WEIGHTS
 
 Tensor = torch.Tensor
 STANDARD, VIFB, DIDFUSE = "standard", "vifb", "didfuse"

@@ -8,7 +8,7 @@
 * channels-last weights and inputs (oneDNN's preferred layout on CPU),
 * optionally ``torch.compile`` (Inductor fuses the ReLU, channel shuffle and hop addition into the
   convolutions' epilogues), falling back to eager where compilation is unavailable
-  (:class:`fusionkit.utils.CompiledOrEager`),
+  (:class:`fusionkit.compiled.CompiledOrEager`),
 * optionally cache-sized tiles (``tile``): the image is cut into ``tile``-pixel squares, each run with a
   ``halo`` of context (:func:`receptive_radius`, a safe bound: the sum of every convolution's and
   pooling's half-width), and the exact centres are stitched. Every layer zero-pads "same", so a tile
@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from ..utils import CompiledOrEager
+from ..compiled import CompiledOrEager
 
 
 def fold_batchnorm(model: nn.Module) -> nn.Module:

@@ -1,0 +1,35 @@
+"""Choosing the torch device and the CPU training precision."""
+from __future__ import annotations
+
+import os
+
+
+def select_device(preference: str | None = None):
+    """The torch device to use: ``preference``, else ``$FUSIONKIT_DEVICE``, else CUDA when present, else CPU."""
+    import os
+
+    import torch
+
+    name = preference or os.environ.get("FUSIONKIT_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} requested but CUDA is not available (torch {torch.__version__})")
+    return dev
+
+
+def cpu_bf16_native() -> bool:
+    """Whether bfloat16 autocast pays off on this CPU: it has native bf16 instructions (AVX512-BF16 or AMX).
+
+    Elsewhere (AVX2-only cores such as AMD Zen 3) PyTorch emulates bf16 convolutions: a DIDFuse batch of
+    16 64x64 crops took 46 s in bf16 against 1.2 s in fp32 on 2 Zen 3 cores, while on Zen 4 (AVX512-BF16)
+    bf16 is about twice as fast as fp32. ``$FUSIONKIT_CPU_BF16`` = 1/0 overrides the detection (tests use
+    it to exercise the bf16 path anywhere).
+    """
+    forced = os.environ.get("FUSIONKIT_CPU_BF16")
+    if forced not in (None, ""):
+        if forced not in ("0", "1"):
+            raise ValueError(f"FUSIONKIT_CPU_BF16={forced!r}: expected 1 (use bf16 autocast on CPU) or 0 (fp32)")
+        return forced == "1"
+    import torch
+
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
