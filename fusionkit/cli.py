@@ -205,6 +205,16 @@ def _cmd_fuse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profile(text: str) -> str:
+    """``--profile``: one of the profiles, else an error naming them and the close match of a typo."""
+    from .notebook_runner import check_profile
+
+    try:
+        return check_profile(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .studies.config import PROFILES
 
@@ -250,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="execute one notebook with papermill")
     r.add_argument("notebook")
-    r.add_argument("--profile", choices=PROFILES, default="smoke")
+    r.add_argument("--profile", type=_profile, metavar="{" + ",".join(PROFILES) + "}", default="smoke")
     r.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="override a field of the study's config (value parsed as YAML), e.g. -p epochs 3")
     r.add_argument("--reports", help="reports folder (default: ./reports)")
@@ -258,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("reproduce", help="run every (or some) study notebook in order")
     rp.add_argument("--paper", action="append", help="only this paper's notebooks (repeatable)")
-    rp.add_argument("--profile", choices=PROFILES, default="smoke")
+    rp.add_argument("--profile", type=_profile, metavar="{" + ",".join(PROFILES) + "}", default="smoke")
     rp.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                     help="override a config field in every study that has it (YAML value)")
     rp.add_argument("--base-url", help="download missing data from a mirror laid out like the data folder")
@@ -266,7 +276,21 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--keep-going", action="store_true", help="run the remaining notebooks after a failure")
     rp.add_argument("--reports", help="reports folder (default: ./reports)")
     rp.set_defaults(func=_cmd_reproduce)
+
+    lg = sub.add_parser("ledger", help="write the claims ledgers (reports/<profile>/<study>/README.md) from the "
+                                       "committed tables, and the README's claims summary")
+    lg.add_argument("--paper", nargs="+", default=None, help="studies (default: every study with claims)")
+    lg.add_argument("--profile", nargs="+", default=["quick", "paper"], choices=("smoke", "quick", "paper"))
+    lg.set_defaults(func=_cmd_ledger)
     return p
+
+
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from .studies.ledgers import write_ledgers
+
+    for path in write_ledgers(args.paper or None, args.profile):
+        print(path)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

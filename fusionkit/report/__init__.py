@@ -7,8 +7,10 @@
 """
 from .index import FOLDER_PROFILES, PROFILE_ORDER, index_root, mark_failed, study_dir, write_index
 from .provenance import REPRO_NOTE, dataset_checksums, device_info
+from .section import Section, not_run, sections
 from .tables import Table, compare_with_paper
 from .writer import Report
 
-__all__ = ["FOLDER_PROFILES", "PROFILE_ORDER", "REPRO_NOTE", "Report", "Table", "compare_with_paper",
-           "dataset_checksums", "device_info", "index_root", "mark_failed", "study_dir", "write_index"]
+__all__ = ["FOLDER_PROFILES", "PROFILE_ORDER", "REPRO_NOTE", "Report", "Section", "Table", "compare_with_paper",
+           "dataset_checksums", "device_info", "index_root", "mark_failed", "not_run", "sections", "study_dir",
+           "write_index"]

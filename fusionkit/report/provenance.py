@@ -10,7 +10,9 @@ from typing import Any, Iterable
 REPRO_NOTE = {
     "smoke": "smoke profile: a test of the code path on a few pairs/steps. NOT a reproduction.",
     "quick": "quick profile: reduced epochs/crops, shows the trend only. NOT a reproduction.",
-    "paper": "paper profile: the paper's own hyper-parameters.",
+    "paper": "paper profile: the paper's hyper-parameters and schedule, here on substitute data and/or another "
+             "device class than the paper's: paper schedule on substitute data, not a reproduction (the "
+             "study's ledger lists the differences).",
     "benchmark": "benchmark: timings and implementation checks, not a paper result.",
 }
 

@@ -32,6 +32,7 @@ from ..files import atomic_path, atomic_write_text
 from ..gitinfo import git_state
 from .index import index_root, study_dir, write_index
 from .provenance import REPRO_NOTE, _now, dataset_checksums, device_info
+from .section import Section
 from .tables import Table
 
 
@@ -123,6 +124,26 @@ class Report:
         """Write every table of a study function's result."""
         for name, t in tables.items():
             self.table(name, t)
+
+    def add(self, section: Section) -> Section:
+        """Write every table and figure of ``section`` under its own names and return it, so that a
+        notebook cell ``report.add(study.table4(cfg))`` writes the outputs and shows them inline."""
+        if not isinstance(section, Section):
+            raise TypeError(f"Report.add takes a fusionkit.report.Section, got {type(section).__name__}")
+        self.tables(section.tables)
+        for name, fig in section.figures.items():
+            self.figure(name, fig)
+        return section
+
+    def ledger(self, ledger: Any) -> Any:
+        """Write this profile's claims ledger (``README.md`` beside the tables) from the tables committed so
+        far and return it for display (``ledger``: a :class:`~fusionkit.report.ledger.Ledger` or a study
+        module with ``LEDGER``)."""
+        from .ledger import LedgerPage, write_ledger
+
+        led = getattr(ledger, "LEDGER", ledger)
+        path, rows = write_ledger(led, self.profile, self.root)
+        return LedgerPage(path, rows)
 
     def figure(self, name: str, fig: Any, dpi: int = 110) -> None:
         """Save a matplotlib figure as ``<name>.png`` atomically (``<dir>/<name>.png``). Returns

@@ -33,6 +33,7 @@ from ..report import Table
 from ..runs import LazyDataset, Run, RunSpec, train_cached
 from ..train import late_drop
 from .config import StudyConfig, make_config
+from .aenetv2_claims import CLAIMS, LEDGER  # noqa: F401  (the claims ledger: report.ledger(study))
 
 TASK_NAMES = ("ir-vis", "multi-focus", "medical", "multi-exposure")
 #: Table VII's metrics (the paper normalises PSNR and 1/NIQE without saying how: we report them raw).

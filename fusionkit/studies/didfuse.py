@@ -20,6 +20,7 @@ from ..data.crops import CropPairs, RandomCropPairs, count_pairs
 from ..report import Table
 from ..runs import LazyDataset, Run, RunSpec, train_cached
 from .config import StudyConfig, make_config
+from .didfuse_claims import CLAIMS, LEDGER  # noqa: F401  (the claims ledger: report.ledger(study))
 
 METRICS = ("EN", "SD", "SF", "VIF", "AG", "SCD")
 TRAIN_SETS: tuple[tuple[str, str], ...] = (("didfuse-flir-train", "train"), ("roadscene", "train"))

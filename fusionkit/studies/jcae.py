@@ -22,6 +22,7 @@ from ..report import Table
 from ..runs import LazyDataset, Run, RunSpec, train_cached
 from ..train import late_drop
 from .config import StudyConfig, make_config
+from .jcae_claims import CLAIMS, LEDGER  # noqa: F401  (the claims ledger: report.ledger(study))
 
 METRICS = ("MI", "CC", "Qcv", "SCD", "SSIM")
 TRAIN_SETS: tuple[tuple[str, str], ...] = (("didfuse-flir-train", "train"), ("roadscene", "train"))
