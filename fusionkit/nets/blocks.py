@@ -25,7 +25,7 @@ def block_diagonal_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     Why: under CPU bfloat16 autocast, oneDNN's grouped kernel with 2 channels per group is slow. On a
     Xeon with AMX, forward + backward of AE-Netv2's 64 -> 64, 32-group convolution at 16 x 128 x 128
     took 2.6 s in bf16 (1.2 s in fp32) against 0.7 s for this dense form in bf16 (benchmarks in the
-    README's AE-Netv2 section). No library offers this switch, hence hand-written."""
+    docs/studies/aenetv2.md). No library offers this switch, hence hand-written."""
     w = conv.weight
     cin_g, cout_g = conv.in_channels // conv.groups, conv.out_channels // conv.groups
     rows = torch.arange(conv.out_channels, device=w.device) // cout_g

@@ -252,7 +252,7 @@ class AENetRun(RunSpec):
 
     def train_options(self) -> dict[str, Any]:
         # Table II: lr / 10 once, after the first phase; channels-last: the grouped convolution's fastest
-        # layout on CPU (README, AE-Netv2 section)
+        # layout on CPU (docs/studies/aenetv2.md)
         return {"lr_milestones": (self.epochs_first,), "channels_last": True}
 
     def dataset(self):
