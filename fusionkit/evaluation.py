@@ -188,3 +188,118 @@ def run_effects(per_pair: pd.DataFrame, group: str, reference: str, metrics: Seq
                 row["agrees"] = "-" if not len(dirs) else ("all" if agree == len(dirs) else "some" if agree else "none")
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def score_variants(sets: Mapping[str, tuple], encode: Callable[[torch.Tensor, torch.Tensor], Any],
+                   variants: Mapping[str, Callable[[Any], torch.Tensor]], metrics: Sequence[str],
+                   limit: int | None = None, convention: str = "standard", column: str = "method") -> pd.DataFrame:
+    """Several fusion variants of one network, encoding each pair once: ``encode(a, b)`` -> features,
+    ``variants[name](features)`` -> the fused (1, 1, H, W) image in [0, 1]. The per-pair frame of
+    :func:`score` (``column`` names the variant). For rule ablations, where the encoder is most of the cost
+    and :func:`score` would run it once per rule."""
+    rows = []
+    for label, spec in sets.items():
+        ds = open_set(*spec, limit=limit)
+        for i in range(len(ds)):
+            it = ds[i]
+            b = it["sources"][-1]
+            with torch.inference_mode():
+                feats = encode(it["a"][None], b[None])
+                for name, fuse in variants.items():
+                    f = fuse(feats)[0, 0].clamp(0, 1).cpu()
+                    rows.append({"dataset": label, column: name, "pair": it["name"],
+                                 **pair_metrics(f, it["a"][0], b[0], metrics, convention)})
+    return pd.DataFrame(rows)
+
+
+def score_runs(fusers: Mapping[int, Fuser], sets: Mapping[str, tuple], metrics: Sequence[str], label: str,
+               limit: int | None = None, convention: str = "standard") -> pd.DataFrame:
+    """One fuser per independent training (``{run: fuse}``) on every pair: the per-pair frame with a ``run``
+    column, the method column set to ``label`` (for spreads over trainings: :func:`mean_std_over_runs`,
+    :func:`run_effects`)."""
+    frames = [score({label: f}, sets, metrics, limit=limit, convention=convention)[0].assign(run=r)
+              for r, f in fusers.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def comparison(per_pair: pd.DataFrame, ours: str, metrics: Sequence[str], by: str = "dataset"
+               ) -> dict[str, pd.DataFrame]:
+    """What a paper's comparison table needs from a per-pair frame: ``means`` per (``by``, method) in row
+    order of first appearance, ``pairs`` (how many pairs each method was scored on), ``best`` (best bold,
+    second underlined, per ``by`` group, each metric's direction) and ``ttests`` (paired t-tests of ``ours``
+    against every other method on the pairs both were run on)."""
+    means = per_pair.groupby([by, "method"], sort=False)[list(metrics)].mean()
+    pairs = per_pair.groupby([by, "method"], sort=False).pair.nunique().rename("pairs")
+    best = pd.concat({g: mark_best(means.xs(g, level=by)) for g in means.index.get_level_values(0).unique()},
+                     names=[by])
+    return {"means": means, "pairs": pairs, "best": best, "ttests": paired_tests(per_pair, ours, metrics, by)}
+
+
+def mean_with_p(means: pd.DataFrame, tests: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """'mean ± p' cells (p of the paired t-test against the reference method; none on its own row), the way
+    JCAE's Table 1 prints them. ``tests``: :func:`paired_tests` output."""
+    p = tests.pivot_table(index="method", columns="metric", values="p")
+    return pd.DataFrame({m: [f"{means.loc[r, m]:.{digits}f}" + (f" ± {p.loc[r, m]:.2f}" if r in p.index else "")
+                             for r in means.index] for m in means.columns}, index=means.index)
+
+
+def kept_images(fusers: Mapping[str, Fuser], items: Mapping[str, dict]) -> dict[str, dict[str, np.ndarray]]:
+    """For each named item (a dataset item with ``a`` and ``b``): the sources and every fuser's output, as
+    the 8-bit levels they are saved with (for qualitative figures)."""
+    return {name: {"infrared": quantize(it["a"][0]), "visible": quantize(it["b"][0])}
+            | {m: quantize(f(it["a"][None], it["b"][None])[0, 0]) for m, f in fusers.items()}
+            for name, it in items.items()}
+
+
+def convention_scale(method: Any, sets: Mapping[str, tuple], metrics: Sequence[str],
+                     conventions: Sequence[str] = ("standard", "vifb"), limit: int | None = None) -> pd.DataFrame:
+    """One method's mean metrics in each metric convention (on 8-bit levels), to see which convention puts a
+    paper's numbers on its scale."""
+    from .metrics import evaluate
+
+    rows = []
+    for spec in sets.values():
+        ds = open_set(*spec, limit=limit)
+        for i in range(len(ds)):
+            it = ds[i]
+            f = quantize(method.fuse_batch(it["a"][None], it["sources"][-1][None])[0, 0])
+            a, b = (x[0].double().numpy() * 255 for x in (it["a"], it["sources"][-1]))
+            rows += [{"scoring": f"{c}, 8-bit levels", **evaluate(f, a, b, list(metrics), convention=c)}
+                     for c in conventions]
+    return pd.DataFrame(rows).groupby("scoring", sort=False).mean()
+
+
+def on_common_pairs(per_pair: pd.DataFrame, by: str = "dataset") -> pd.DataFrame:
+    """The rows of the pairs that every method of their ``by`` group was scored on, so that a ranked table
+    compares methods on the same pairs."""
+    keep = []
+    for _, sub in per_pair.groupby(by, sort=False):
+        n = sub.method.nunique()
+        common = sub.groupby("pair").method.nunique()
+        keep.append(sub[sub.pair.isin(common[common == n].index)])
+    return pd.concat(keep, ignore_index=True)
+
+
+def relative_gap(ours: pd.Series, theirs: pd.Series, targets: Mapping[str, float]) -> pd.DataFrame:
+    """Per metric: theirs, ours, the relative difference (%) and whether it is within ``targets`` (a
+    fraction per metric, e.g. 0.03 for 3 %)."""
+    rel = 100 * (ours / theirs - 1)
+    return pd.DataFrame({"reference": theirs, "ours": ours, "difference %": rel,
+                         "target %": [100 * targets[k] for k in ours.index],
+                         "within target": [abs(rel[k]) <= 100 * targets[k] for k in ours.index]})
+
+
+def larger_value_table(means: pd.DataFrame, reference: str, variants: Mapping[int, str]
+                       ) -> tuple[pd.DataFrame, dict[int, tuple[int, int]]]:
+    """DIDFuse Table IV's layout: for each experiment ``k`` (``variants[k]``: a row of ``means``), the
+    reference's and the variant's mean per metric (columns ``Exp. k: <variant> / Ours`` and ``/ Test``), the
+    larger in bold, and an 'Overall # larger value' row; with the (reference wins, variant wins) counts."""
+    cols, counts = {}, {}
+    for k, var in variants.items():
+        o, t = means.loc[reference], means.loc[var]
+        cols[f"Exp. {k}: {var} / Ours"] = [f"**{x:.3f}**" if x > y else f"{x:.3f}" for x, y in zip(o, t)]
+        cols[f"Exp. {k}: {var} / Test"] = [f"**{y:.3f}**" if y > x else f"{y:.3f}" for x, y in zip(o, t)]
+        counts[k] = larger_value_counts(o, t)
+    table = pd.DataFrame(cols, index=list(means.columns))
+    table.loc["Overall # larger value"] = [str(counts[k][j]) for k in variants for j in (0, 1)]
+    return table, counts

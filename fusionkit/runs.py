@@ -20,7 +20,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from torch import nn
 from torch.utils.data import Dataset
@@ -28,6 +28,9 @@ from torch.utils.data import Dataset
 from . import zoo
 from .checkpoints import CheckpointError, load_weights
 from .train import NOT_LOSSES
+
+if TYPE_CHECKING:
+    import pandas as pd
 from .files import atomic_write_text
 
 
@@ -80,6 +83,81 @@ class RunSpec:
 
         name, kw = self.net()
         return build(name, **kw)
+
+    def probe(self, model: nn.Module) -> Any:
+        """What the zoo checks an fp16 copy against: the model's output on :func:`probe_pair` (a study whose
+        network fuses through another call than ``model(a, b)`` overrides this)."""
+        import torch
+
+        a, b = probe_pair()
+        with torch.inference_mode():
+            return model.cpu().eval()(a, b)
+
+    @classmethod
+    def from_config(cls, cfg: Any, **changes: Any) -> "RunSpec":
+        """The spec whose fields take the values of ``cfg``'s fields of the same name, then ``changes``
+        (a field ``cfg`` lacks keeps its default): a study declares a field once, on its config."""
+        from dataclasses import fields
+
+        names = {f.name for f in fields(cls)}
+        unknown = [k for k in changes if k not in names]
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown field(s) {unknown}; valid: {', '.join(sorted(names))}")
+        vals = {k: getattr(cfg, k) for k in names if hasattr(cfg, k)}
+        return cls(**{**vals, **changes})
+
+    def steps(self, n_items: int) -> int:
+        """Optimiser steps of the whole training on ``n_items`` items (the last partial batch is dropped)."""
+        per_epoch = max(n_items // self.batch_size, 1)
+        return self.epochs * min(self.max_steps_per_epoch or per_epoch, per_epoch)
+
+    def schedule(self, n_items: int) -> str:
+        """The schedule in one sentence: epochs, steps, batch, Adam learning rate and its decay."""
+        ms = self.train_options().get("lr_milestones")
+        if ms:
+            decay = f" /{1 / self.lr_gamma:g} at epoch{'s' if len(ms) > 1 else ''} {', '.join(map(str, ms))}"
+        elif self.lr_step:
+            decay = f" /{1 / self.lr_gamma:g} every {self.lr_step} epochs"
+        else:
+            decay = " (constant)"
+        cap = f", at most {self.max_steps_per_epoch} steps per epoch" if self.max_steps_per_epoch else ""
+        return (f"{self.epochs} epochs (~{self.steps(n_items)} steps) of batch {self.batch_size} on {n_items} items, "
+                f"Adam lr {self.lr:g}{decay}{cap}")
+
+
+def probe_pair(size: tuple[int, int] = (128, 160)):
+    """The zoo's probe input: a ``size`` corner of the first TNO pair, (1, 1, H, W) each."""
+    from .data import FusionDataset
+
+    it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
+    h, w = size
+    return it["a"][None, :, :h, :w], it["b"][None, :, :h, :w]
+
+
+def zoo_name(profile: str, name: str) -> str:
+    """The one zoo naming rule: a plan's short name at the quick profile, ``<profile>-<name>`` at any other."""
+    return name if profile == "quick" else f"{profile}-{name}"
+
+
+def train(cfg: Any, spec: RunSpec, progress: bool = True) -> "Run":
+    """``spec`` trained (or taken from the zoo / run cache) on ``cfg.device``."""
+    return train_cached(spec, device=getattr(cfg, "device", None), progress=progress)
+
+
+def summary(runs: "Mapping[str, Run]", n_items: int | None = None) -> "pd.DataFrame":
+    """One row per training: its key, where it came from, precision, epochs, final loss, how much the loss
+    still fell over the last third (a plateau: ~0), and the whole training's minutes (zoo sidecar or run)."""
+    import pandas as pd
+
+    from .train import late_drop
+
+    rows = []
+    for label, r in runs.items():
+        rows.append({"run": label, "key": r.spec.key(), "source": r.source, "precision": r.meta.get("precision"),
+                     "epochs": len(r.history), "final loss": r.history[-1]["total"] if r.history else float("nan"),
+                     "last-third drop %": late_drop(r.history) if r.history else float("nan"),
+                     "train minutes": round(float(r.meta.get("train_seconds_total", 0.0)) / 60, 1)})
+    return pd.DataFrame(rows)
 
 
 @dataclass
@@ -234,41 +312,23 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
-def train_main(prog: str, config: Callable[..., Any], plan: Callable[[Any, list[str]], list[RunSpec]],
-               choices: list[str], argv: list[str] | None = None, doc: str | None = None,
-               zoo_name: Callable[[Any, RunSpec], str] | None = None,
-               zoo_probe: Callable[[nn.Module], Any] | None = None) -> None:
-    """A study's training command line: train (or resume) every run ``plan(cfg, selected)`` lists for
-    a profile, outside the notebooks; under ``torchrun`` each rank takes its share of the batch;
-    ``--zoo`` keeps each finished model in the zoo as ``zoo_name(cfg, spec)`` as soon as it lands::
-
-        python -m fusionkit.studies.<study> --profile paper [--select A B ...] [--device cuda] [--zoo]
-        torchrun --standalone --nproc_per_node 4 -m fusionkit.studies.<study> --profile paper
-    """
-    import argparse
-
-    ap = argparse.ArgumentParser(prog=prog, description=doc or train_main.__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--profile", default="smoke", choices=("smoke", "quick", "paper"))
-    ap.add_argument("--select", nargs="+", default=list(choices), choices=choices, help="which trainings")
-    ap.add_argument("--device", default=None)
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
-    ap.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
-                    help="train only every N-th run of the plan, starting at the K-th (0-based), so that N "
-                         "processes share the plan, e.g. two 1-thread jobs with --shard 0/2 and --shard 1/2")
-    if zoo_name is not None:
-        ap.add_argument("--zoo", action="store_true", help="keep every finished model in the zoo (zoo/<study>/)")
-    args = ap.parse_args(argv)
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    cfg = config(args.profile, device=args.device)
-    k, n = args.shard
-    for spec in plan(cfg, args.select)[k::n]:
-        run = train_cached(spec, device=args.device, progress=True)
+def train_plan(study: Any, profile: str, select: list[str] | None = None, shard: tuple[int, int] = (0, 1),
+               device: str | None = None, zoo_out: bool = False, progress: bool = True) -> list[Run]:
+    """Train (or resume, or take from the zoo) every run of ``study.training_plan(cfg, select)`` at ``profile``;
+    with ``shard`` (K, N) only every N-th run from the K-th, so N processes share the plan; with ``zoo_out``
+    each finished model goes into the zoo as :func:`zoo_name` ``(profile, name)`` as soon as it lands.
+    Under ``torchrun`` each rank takes its share of every batch (``fusionkit train`` is the command)."""
+    cfg = study.config(profile, device=device)
+    plan = study.training_plan(cfg, select)
+    k, n = shard
+    out = []
+    for name, spec in list(plan.items())[k::n]:
+        run = train_cached(spec, device=device, progress=progress)
+        out.append(run)
         if int(os.environ.get("RANK", "0")) == 0:
-            print(f"{spec.key()}: {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})", flush=True)
-            if getattr(args, "zoo", False) and run.source != "zoo":
-                entry = to_zoo(run, zoo_name(cfg, spec), args.profile, probe=zoo_probe)
+            print(f"{name}: {spec.key()} -> {run.path} ({run.source}; final loss {run.history[-1]['total']:.4g})",
+                  flush=True)
+            if zoo_out and run.source != "zoo":
+                entry = to_zoo(run, zoo_name(profile, name), profile, probe=spec.probe)
                 print(f"  -> zoo {entry.study}/{entry.name} ({entry.weights})", flush=True)
+    return out

@@ -40,17 +40,26 @@ def test_didfuse_models_of_the_reports_are_in_the_zoo(name):
     assert e.key == spec.key() and e.meta["profile"] == "quick"  # the quick reports use exactly this model
 
 
-def test_every_didfuse_zoo_entry_is_the_quick_training_of_its_name():
-    """Each DIDFuse entry (ablations, further full-model trainings) is exactly the training the quick
-    reports ask for under that short name, so a report never picks up a model of another schedule."""
-    from fusionkit.studies import didfuse
+@pytest.mark.parametrize("study", ["didfuse", "jcae", "aenetv2"])
+def test_every_zoo_entry_is_the_training_its_name_stands_for(study):
+    """Each entry is exactly the training its study's plan lists under that short name at the entry's profile
+    (the one naming rule: runs.zoo_name), so a report never picks up a model of another schedule."""
+    from fusionkit.runs import zoo_name
+    from fusionkit.studies import STUDIES
 
-    cfg = didfuse.config("quick")
-    plan = {didfuse.zoo_name(cfg, spec): spec.key() for spec in didfuse.training_plan(cfg)}
-    entries = [e for e in zoo.entries(root=ROOT) if e.study == "didfuse"]
-    assert {"table5", "ijcai-setup"} <= {e.name for e in entries}
+    mod = STUDIES.get(study).load()
+    entries = [e for e in zoo.entries(root=ROOT) if e.study == study]
+    assert entries
     for e in entries:
-        assert e.name in plan, f"zoo entry {e.name} is not in the quick training plan"
+        prof = e.meta["profile"]
+        cfg = mod.config(prof)
+        groups = [g for g in mod.PLAN_GROUPS if g != "continual"]  # the continual plan computes the targets
+        plan = {zoo_name(prof, n): s.key() for n, s in mod.training_plan(cfg, groups).items()}
+        if "-without-" in e.name:  # name the dropped method instead of computing the targets to find it
+            drop = e.name.split("-without-")[1]
+            spec = mod.run_spec(cfg, cfg.continual_net, library=tuple(m for m in cfg.library if m != drop))
+            plan[e.name] = spec.key()  # still checked below: the entry must be exactly that training
+        assert e.name in plan, f"zoo entry {study}/{e.name} is not in the {prof} training plan"
         assert e.key == plan[e.name], e.name
 
 
@@ -64,20 +73,6 @@ def test_default_didfuse_method_fuses_with_the_zoo_model(real_data, monkeypatch)
     it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
     f = m.fuse(it["a"][0].numpy()[:64, :96], it["b"][0].numpy()[:64, :96])
     assert f.shape == (64, 96) and np.isfinite(f).all() and 0 <= f.min() and f.max() <= 1
-
-
-def test_every_jcae_zoo_entry_is_the_quick_training_of_its_name():
-    """The JCAE entries behind the quick reports: `table1` (lam 100) and the Fig. 4/5 lambdas, each exactly
-    the quick training the notebooks ask for under that name."""
-    from fusionkit.studies import jcae
-
-    cfg = jcae.config("quick")
-    plan = {jcae.zoo_name(cfg, spec): spec.key() for spec in jcae.training_plan(cfg)}
-    entries = [e for e in zoo.entries(root=ROOT) if e.study == "jcae"]
-    assert "table1" in {e.name for e in entries}
-    for e in entries:
-        assert e.name in plan and e.key == plan[e.name], e.name
-        assert e.meta["profile"] == "quick" and e.meta["net"] == "jcae"
 
 
 def test_default_jcae_method_fuses_with_the_zoo_model(real_data, monkeypatch):
@@ -96,23 +91,6 @@ def test_default_jcae_method_fuses_with_the_zoo_model(real_data, monkeypatch):
         out = m.model(it["a"][None, :, :64, :96], it["b"][None, :, :64, :96])
     assert float((out["a_hat"] - it["a"][None, :, :64, :96]).abs().mean()) < 0.03
     assert float((out["b_hat"] - it["b"][None, :, :64, :96]).abs().mean()) < 0.03
-
-
-def test_every_aenetv2_zoo_entry_is_the_training_of_its_name():
-    """The AE-Netv2 entries behind the quick and paper reports: each is exactly the training its name stands
-    for in its profile's plan (mixture nets, single-task runs, the continuous-learning run without a method)."""
-    from fusionkit.studies import aenetv2
-
-    entries = [e for e in zoo.entries(root=ROOT) if e.study == "aenetv2"]
-    assert {"paper-gcb", "paper-squeeze-gcb", "quick-gcb"} <= {e.name for e in entries}
-    for e in entries:
-        cfg = aenetv2.config(e.meta["profile"])
-        plan = {aenetv2.zoo_name(cfg, s): s.key() for s in aenetv2.training_plan(cfg, ("nets", "single-task"))}
-        if "-without-" in e.name:  # the plan would compute the targets to find the dropped method: name it
-            drop = e.name.split("-without-")[1]
-            spec = aenetv2.run_spec(cfg, cfg.continual_net, library=tuple(m for m in cfg.library if m != drop))
-            plan[aenetv2.zoo_name(cfg, spec)] = spec.key()
-        assert e.name in plan and e.key == plan[e.name], e.name
 
 
 def test_fuse_cli_with_aenetv2_gcb_uses_the_paper_zoo_model(real_data, monkeypatch, tmp_path, capsys):

@@ -51,6 +51,24 @@ def natural(s: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
 
 
+def name_order_split(names, n_train: int | None = None, train_share: float = 0.7,
+                     extra_test=()) -> tuple[dict, str]:
+    """A split by name: natural name order, the first ``n_train`` (default ``round(train_share * n)``)
+    train, the rest test, so neighbouring slices/frames never straddle the split. ``extra_test``: further
+    items (e.g. the entry's sequences) that no rule trains on, appended to ``test``.
+
+    Returns (``splits`` mapping, ``split_note`` sentence)."""
+    order = sorted(names, key=natural)
+    k = n_train if n_train is not None else round(train_share * len(order))
+    if not 0 < k < len(order):
+        raise SystemExit(f"split of {len(order)} items with {k} for training leaves a side empty")
+    rule = f"first {n_train}" if n_train is not None else f"first round({train_share:g} n) = {k}"
+    note = f"natural name order, {rule} train, the other {len(order) - k} test"
+    if extra_test:
+        note += f"; the {len(extra_test)} sequences (no rule trains on them) are test too"
+    return {"train": order[:k], "test": order[k:] + list(extra_test)}, note
+
+
 def files_of(root: Path, folder: str) -> list[dict]:
     out = []
     for p in sorted((root / folder).rglob("*"), key=lambda q: natural(str(q))):
@@ -73,7 +91,7 @@ def stem_pairs(root: Path, dir_a: str, dir_b: str, pat_a: str, pat_b: str) -> li
 
 
 def entry(name, top, folder, task, pairs, licence, used_by, description, sequences=None,
-          splits=None, root=None, extra=None):
+          splits=None, root=None, extra=None, split_note=None):
     repo, commit = REPOS[top]
     e = {
         "name": name,
@@ -96,6 +114,8 @@ def entry(name, top, folder, task, pairs, licence, used_by, description, sequenc
     if sequences:
         e["sequences"] = sequences
     e["splits"] = splits or {"test": "all"}
+    if split_note:
+        e["split_note"] = split_note
     e.update(extra or {})
     return e
 
@@ -134,13 +154,18 @@ def main() -> None:
     for p in sorted((D / cmf / "Triple Series").iterdir()):
         if m := re.fullmatch(r"(lytro-\d+)-([ABC])\.jpg", p.name):
             trip.setdefault(m.group(1), []).append(f"Triple Series/{p.name}")
+    lytro = stem_pairs(D / cmf, ".", ".", r"(lytro-\d+)-A\.jpg", r"(lytro-\d+)-B\.jpg")
+    triples = [{"name": f"triple-{k}", "sources": sorted(v)} for k, v in sorted(trip.items())]
+    splits, note = name_order_split([p["name"] for p in lytro], n_train=14,
+                                    extra_test=[t["name"] for t in triples])
     ds.append(entry(
-        "ifcnn-lytro", "ifcnn", cmf, "multi-focus",
-        stem_pairs(D / cmf, ".", ".", r"(lytro-\d+)-A\.jpg", r"(lytro-\d+)-B\.jpg"),
-        LIC_LYTRO, {"ALAN": "multi-focus test set (20 Lytro pairs)", "FMMF": "multi-focus test set",
-                    "AE-Netv2": "multi-focus test set", "JCAE": "multi-focus generalisation"},
-        "Lytro multi-focus colour pairs (520x520) plus four three-source series.",
-        sequences=[{"name": f"triple-{k}", "sources": sorted(v)} for k, v in sorted(trip.items())], root=D))
+        "ifcnn-lytro", "ifcnn", cmf, "multi-focus", lytro,
+        LIC_LYTRO, {"ALAN": "multi-focus test set (all 20 Lytro pairs, split None)", "FMMF": "multi-focus test set",
+                    "AE-Netv2": "multi-focus train/test splits (AE-Netv2's own: 14 train, 6 test)",
+                    "JCAE": "multi-focus generalisation"},
+        "Lytro multi-focus colour pairs (520x520) plus four three-source series. A study that only tests "
+        "on Lytro uses every pair (split None); the train/test splits are AE-Netv2's.",
+        sequences=triples, root=D, splits=splits, split_note=note))
     ds.append(entry(
         "ifcnn-ivf", "ifcnn", "ifcnn/datasets/IVDataset", "ir-vis",
         stem_pairs(D / "ifcnn/datasets/IVDataset", ".", ".", r"(.+)_IR\.png", r"(.+)_Vis\.png"),
@@ -161,13 +186,14 @@ def main() -> None:
     for scene in sorted(p.name for p in (D / me).iterdir() if p.is_dir()):
         srcs = sorted((p.name for p in (D / me / scene).iterdir() if p.suffix == ".jpg"), key=natural)
         seqs.append({"name": scene, "sources": [f"{scene}/{s}" for s in srcs]})
+    splits, note = name_order_split([s["name"] for s in seqs], n_train=4)
     ds.append(entry(
         "ifcnn-me", "ifcnn", me, "multi-exposure", [],
         "Multi-exposure sequences redistributed in the IFCNN repository (from the MEF benchmark of "
         "Ma et al., research use with citation)",
-        {"AE-Netv2": "multi-exposure test set (substitute for SICE / its MEF set)"},
+        {"AE-Netv2": "multi-exposure train/test splits (substitute for SICE / its MEF set)"},
         "Multi-exposure colour sequences, 4-6 exposures per scene, ordered by file index.",
-        sequences=seqs, root=D))
+        sequences=seqs, root=D, splits=splits, split_note=note))
 
     rs_pairs = stem_pairs(D / "roadscene", "cropinfrared", "crop_HR_visible", r"(.+)\.jpg", r"(.+)\.jpg")
     cdd_rs = {p.stem for p in (D / "cddfuse/test_img/RoadScene/ir").iterdir()}
@@ -207,18 +233,23 @@ def main() -> None:
          {"DIDFuse": "excluded from the RoadScene train/val substitute", "AE-Netv2": "RGBT substitute test set"},
          "RoadScene test pairs from the CDDFuse repository (visible in colour)."),
         ("cddfuse-mri-ct", "MRI_CT", "MRI", "CT", "medical", LIC_HARVARD,
-         {"FMMF": "medical test pairs", "AE-Netv2": "medical test set"},
+         {"FMMF": "medical test pairs (every pair, split None)",
+          "AE-Netv2": "medical train/test splits (AE-Netv2's own: first 70 % train)"},
          "Harvard MRI/CT pairs; a = MRI, b = CT."),
         ("cddfuse-mri-pet", "MRI_PET", "MRI", "PET", "medical", LIC_HARVARD,
-         {"FMMF": "medical test pairs", "AE-Netv2": "medical test set"},
+         {"FMMF": "medical test pairs (every pair, split None)",
+          "AE-Netv2": "medical train/test splits (AE-Netv2's own: first 70 % train)"},
          "Harvard MRI/PET pairs; a = MRI, b = PET (colour)."),
         ("cddfuse-mri-spect", "MRI_SPECT", "MRI", "SPECT", "medical", LIC_HARVARD,
-         {"FMMF": "medical test pairs", "AE-Netv2": "medical test set"},
+         {"FMMF": "medical test pairs (every pair, split None)",
+          "AE-Netv2": "medical train/test splits (AE-Netv2's own: first 70 % train)"},
          "Harvard MRI/SPECT pairs; a = MRI, b = SPECT (colour)."),
     ]:
-        ds.append(entry(name, "cddfuse", f"{tb}/{folder}", task,
-                        stem_pairs(D / tb / folder, da, db, r"(.+)\.(?:png|jpg)", r"(.+)\.(?:png|jpg)"),
-                        lic, use, desc, root=D))
+        pairs = stem_pairs(D / tb / folder, da, db, r"(.+)\.(?:png|jpg)", r"(.+)\.(?:png|jpg)")
+        splits, note = (name_order_split([p["name"] for p in pairs], train_share=0.7)
+                        if task == "medical" else (None, None))
+        ds.append(entry(name, "cddfuse", f"{tb}/{folder}", task, pairs, lic, use, desc, root=D,
+                        splits=splits, split_note=note))
 
     # --- datasets the papers used that are not obtainable -------------------------------------
     unavailable = [
@@ -237,7 +268,8 @@ def main() -> None:
          "all available visible images (FLIR train, RoadScene train, Lytro) with the paper's degradations"),
         ("ifcnn-training-set", "multi-focus", "IFCNN's synthetic multi-focus training set (from NYU-D2), "
          "not released in the IFCNN repository.", {"JCAE": "training set (1400+ grey pairs)"},
-         "didfuse-flir-train + roadscene train split (unsupervised training needs no ground truth)"),
+         "didfuse-flir-train + roadscene train split, resized to 360x280 (unsupervised training needs no "
+         "ground truth)"),
         ("rgbt-234", "ir-vis", "RGBT-234 / RGBT1000 tracking benchmark frames, not reachable offline.",
          {"AE-Netv2": "RGBT cross-modal test set"}, "cddfuse-roadscene"),
         ("sice", "multi-exposure", "SICE multi-exposure dataset, not reachable offline.",
@@ -269,6 +301,25 @@ def main() -> None:
             "used_by": {"baselines": f"ifcnn-{rule.lower()} method", "DIDFuse": "IFCNN row of Table V"},
             "files": [f for f in files_of(W, "ifcnn") if f["path"].endswith(f"IFCNN-{rule}.pth")],
         })
+
+    ck.append({
+        "name": "vgg19-imagenet", "kind": "checkpoint", "available": False,
+        "description": ("VGG19 ImageNet weights; JCAE (Sec. 2.4) initialises its three encoder branches with "
+                        "the first three convolutions (block1_conv1, block1_conv2, block2_conv1)."),
+        "reason": ("The weight files are served only from download.pytorch.org / GitHub release assets, which "
+                   "these machines cannot reach (package registries only); they are not redistributed with "
+                   "the data."),
+        "upstream": {
+            "url": "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+            "expected_size": ("about 575 MB (143,667,240 float32 parameters; 'dcbb9e9d' is the first 8 hex "
+                              "digits of its sha256, torchvision's naming)"),
+            "paper_file": ("https://github.com/fchollet/deep-learning-models/releases/download/v0.1/"
+                           "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (the paper's ref. [23]; Keras "
+                           "layout, about 80 MB = 20,024,384 float32 convolution parameters)"),
+        },
+        "used_by": {"JCAE": "encoder initialisation (`fusionkit.nets.jcae.load_vgg19`, study config `vgg19=PATH`)"},
+        "substitute": "random initialisation (every JCAE report states which initialisation produced it)",
+    })
 
     doc = {
         "version": 1,

@@ -34,7 +34,8 @@ class FusionDataset(Dataset):
         name: manifest dataset name (``fusionkit data list``).
         split: ``train``, ``val`` or ``test`` as declared in the manifest; ``None`` = every item. The
             default (``"auto"``) is the ``test`` split when the dataset declares one, else its only
-            split (e.g. ``train`` for FLIR-Train), else every item; ``self.split`` says which.
+            split (e.g. ``train`` for FLIR-Train), else every item; ``self.split`` says which. A split's
+            items of ``kind`` come in the manifest's order (e.g. ``ifcnn-me``'s ``train`` sequences).
         mode: ``gray`` (MATLAB ``rgb2gray``), ``rgb`` or ``native``.
         transform: joint transform on the list of sources (see :mod:`.transforms`).
         limit: keep the first ``limit`` items (after shuffling when ``shuffle_seed`` is given).
@@ -60,12 +61,16 @@ class FusionDataset(Dataset):
             declared = list(self.entry.raw.get("splits", {"test": "all"}))
             split = "test" if "test" in declared else (declared[0] if len(declared) == 1 else None)
         wanted = self.entry.split_names(split) if split is not None else None
-        if wanted is not None:
+        if wanted is not None:  # a split's names may cover pairs and sequences: keep those of `kind`
             by_name = {p.name: p for p in items}
-            unknown = [w for w in wanted if w not in by_name]
+            known = {p.name for p in self.entry.pairs + self.entry.sequences}
+            unknown = [w for w in wanted if w not in known]
             if unknown:
                 raise ValueError(f"manifest split {name}/{split} names unknown items: {unknown[:5]}")
-            items = [by_name[w] for w in wanted]
+            items = [by_name[w] for w in wanted if w in by_name]
+            if not items:
+                raise ValueError(f"manifest split {name}/{split} holds no {kind} (it names {len(wanted)} "
+                                 f"item(s) of the other kind); split=None opens every one of the {kind}")
         if shuffle_seed is not None:
             items = [items[i] for i in deterministic_order(len(items), shuffle_seed)]
         if limit is not None:

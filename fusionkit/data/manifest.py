@@ -66,7 +66,10 @@ class Entry:
         return dict(self.raw.get("used_by", {}))
 
     def split_names(self, split: str) -> list[str] | None:
-        """Pair/sequence names in ``split``; ``None`` means every item."""
+        """Pair/sequence names in ``split``; ``None`` means every item.
+
+        A split is ``all`` or an explicit list of names, which may name the entry's pairs and its
+        sequences (``FusionDataset`` keeps those of the kind it opens), in the order they are served."""
         splits = self.raw.get("splits", {"test": "all"})
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
@@ -78,6 +81,11 @@ class Entry:
     @property
     def splits(self) -> list[str]:
         return list(self.raw.get("splits", {"test": "all"}))
+
+    @property
+    def split_note(self) -> str | None:
+        """How the explicit splits were drawn (the rule ``tools/build_manifest.py`` applies), if said."""
+        return self.raw.get("split_note")
 
     def base_dir(self) -> Path:
         return paths.weights_dir() if self.kind == "checkpoint" else paths.data_dir()

@@ -14,9 +14,9 @@ from .base import Rule, Split, average_rule, get_rule, l1_rule, max_rule, rule, 
 from .didfuse_attention import (SPATIAL, channel_attention, didfuse_fusion_layer, histogram_saliency,
                                 l1_attention, saliency_attention, saliency_table, weighted_average)
 from .filters import box_mean, guided_filter
-from .jcae import JCAE_ACTIVITIES, jcae_common, jcae_layer_activity
+from .jcae import JCAE_ACTIVITIES, jcae_common, jcae_layer_activity, weighted_branch_share
 
 __all__ = ["RULES", "Rule", "Split", "average_rule", "box_mean", "channel_attention", "didfuse_fusion_layer",
            "get_rule", "guided_filter", "histogram_saliency", "jcae_common", "jcae_layer_activity",
-           "JCAE_ACTIVITIES", "l1_attention", "l1_rule", "max_rule", "rule", "saliency_attention",
+           "JCAE_ACTIVITIES", "l1_attention", "l1_rule", "max_rule", "rule", "saliency_attention", "weighted_branch_share",
            "saliency_table", "SPATIAL", "sum_rule", "weighted_average"]

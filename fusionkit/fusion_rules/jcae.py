@@ -41,3 +41,10 @@ def jcae_common(x: torch.Tensor, y: torch.Tensor, activity: str = "count", ratio
 RULES.register("jcae-common")(Rule("jcae-common", jcae_common, doc="JCAE eq. (9), L^m = count of non-zero activations"))
 RULES.register("jcae-common-sum")(Rule("jcae-common-sum", lambda x, y: jcae_common(x, y, "sum"),
                                        doc="JCAE eq. (9), L^m = sum of the activations"))
+
+
+def weighted_branch_share(x: torch.Tensor, y: torch.Tensor, activity: str = "count", ratio: float = 0.6) -> float:
+    """Fraction (0-1) of the feature maps for which eq. (9) takes its weighted branch (L^m >= T), over the
+    samples and maps of (N, C, H, W) common features ``x``, ``y``."""
+    h, w = x.shape[-2:]
+    return float((jcae_layer_activity(x, y, activity) >= ratio * h * w).float().mean())

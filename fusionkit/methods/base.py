@@ -39,7 +39,9 @@ class FusionMethod:
     """Base class: ``fuse(a, b)`` on 2-D grey [0, 1] arrays -> 2-D [0, 1] array of the same shape.
 
     Subclasses set ``name``, ``defaults`` (the options and their paper defaults) and implement
-    ``_fuse(a, b)`` on validated float64 arrays.
+    ``_fuse(a, b)`` on validated float64 arrays. Every method accepts ``device`` (the networks run there;
+    methods without a ``device`` option compute with NumPy on the CPU and ignore it), so callers never
+    need to know which methods are networks.
     """
 
     name: ClassVar[str] = ""
@@ -47,6 +49,8 @@ class FusionMethod:
     defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **options: Any):
+        if "device" in options and "device" not in self.defaults:
+            options.pop("device")  # every method takes ``device``; the NumPy ones always run on the CPU
         unknown = [k for k in options if k not in self.defaults]
         if unknown:
             raise ValueError(f"{self.name}: unknown option(s) {unknown}; valid: "

@@ -27,3 +27,15 @@ def load(paper: str, table: str | int) -> pd.DataFrame:
         raise FileNotFoundError(f"no transcribed table {name}; available: {', '.join(have)}")
     with path.open() as fh:
         return pd.read_csv(fh, keep_default_na=False)
+
+
+def pivot(paper: str, table: str | int, index: str | list[str], columns: str = "metric", values: str = "value",
+          order: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """A transcribed long-form table as rows x columns in the paper's own row and column order (first
+    appearance in the file), e.g. ``pivot("didfuse", 5, ["dataset", "method"])``; ``order``: a column order."""
+    t = load(paper, table)
+    out = t.pivot_table(index=index, columns=columns, values=values, aggfunc="first", sort=False)
+    cols = list(order) if order is not None else list(dict.fromkeys(t[columns]))
+    out = out[[c for c in cols if c in out.columns]]
+    out.columns.name = None
+    return out

@@ -11,18 +11,21 @@ def compare_with_paper(ours: pd.DataFrame, paper: pd.DataFrame, ours_label: str 
     """Put the paper's reported numbers beside ours, column by column, with the difference.
 
     Both frames are indexed by row (e.g. method) with one column per quantity (e.g. metric).
-    For each quantity the result has ``<q> (ours)``, ``<q> (paper)``, ``<q> (Δ)`` = ours − paper.
-    Rows present in only one frame keep NaN on the other side.
+    For each quantity the result has ``<q> (ours)``, ``<q> (paper)``, ``<q> (Δ)`` = ours − paper and
+    ``<q> (Δ %)`` = 100 (ours / paper − 1), in the paper's row and column order (the paper's rows first,
+    then ours it lacks). Rows present in only one frame keep NaN on the other side.
     """
-    rows = list(dict.fromkeys(list(ours.index) + list(paper.index)))
-    cols = list(dict.fromkeys(list(ours.columns) + list(paper.columns)))
+    rows = list(dict.fromkeys(list(paper.index) + list(ours.index)))
+    cols = list(dict.fromkeys(list(paper.columns) + list(ours.columns)))
     o = ours.reindex(index=rows, columns=cols)
     p = paper.reindex(index=rows, columns=cols)
     parts = {}
     for c in cols:
         parts[f"{c} ({ours_label})"] = o[c]
         parts[f"{c} ({paper_label})"] = p[c]
-        parts[f"{c} (Δ)"] = pd.to_numeric(o[c], errors="coerce") - pd.to_numeric(p[c], errors="coerce")
+        on, pn = pd.to_numeric(o[c], errors="coerce"), pd.to_numeric(p[c], errors="coerce")
+        parts[f"{c} (Δ)"] = on - pn
+        parts[f"{c} (Δ %)"] = 100 * (on / pn.where(pn != 0) - 1)
     out = pd.DataFrame(parts, index=rows)
     out.index.name = ours.index.name or paper.index.name
     return out

@@ -1,39 +1,29 @@
-"""AE-Netv2 study (Fang et al., ../shared/papers/004_7c5282c5fbda296f.txt): data roles and substitutes,
-the typed config with its presets, the run spec, and one function per table and figure.
-
-Training follows Algorithm 1 (:mod:`fusionkit.library_targets`): every 128x128 training crop is fused by each
-method of the algorithm library, the result with the best ``Combined`` score (our E; the paper's E_2 is
-not defined in it) is the crop's target O, and the network learns O with a source-fidelity term
-(:func:`fusionkit.losses.aenet_loss`). Table II's schedule: 10 epochs at lr 1e-3, then 100 at 1e-4,
-batch 16. The networks are tiny (5,378 parameters for AE-Netv2), so the ``paper`` profile runs that
-schedule on CPU.
-
-Data (per task; the paper's CVS set is private, its KAIST/RGBT/FLIR splits are not given):
-
-* ir-vis: train FLIR-Train + the RoadScene train split + VIFB (21); test the 40 TNO pairs.
-* multi-focus: Lytro (20 pairs): the first 14 train, the last 6 test.
-* medical: the Harvard MRI-CT / MRI-PET / MRI-SPECT pairs of CDDFuse, each split in name order (first
-  70 % train, the rest test), so neighbouring slices never straddle the split.
-* multi-exposure: the IFCNN sequences (6): the first 4 train, the last 2 test; a sequence is fused from
-  its darkest and brightest exposure.
+"""AE-Netv2 study (Fang et al., ../shared/papers/004_7c5282c5fbda296f.txt), notebook 30: data roles, the
+typed config, the run spec and plan, Algorithm 1's targets, the trainings, continuous learning and Fig. 8
+(each function returns a :class:`fusionkit.report.Section`); Tables V-VII, Figs 4-5, 10: :mod:`.aenetv2_efficiency`;
+claims: :mod:`.aenetv2_claims`. Algorithm 1 (:mod:`fusionkit.library_targets`): each 128x128 training crop is
+fused by every library method, the best by ``Combined`` (our E; the paper's E_2 is undefined) is its target O,
+learnt with a source-fidelity term (:func:`fusionkit.losses.aenet_loss`); Table II: 10 epochs at 1e-3, 100 at
+1e-4, batch 16 (tiny networks: the ``paper`` profile runs on CPU). Tasks (CVS is private): ir-vis (FLIR-Train +
+RoadScene train + VIFB; test TNO), multi-focus (Lytro 14/6), medical (CDDFuse MRI-CT/PET/SPECT, 70 % train),
+multi-exposure (IFCNN sequences 4/2, darkest + brightest); splits in data_manifest.yaml, natural name order.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
 from .. import evaluation as E
-from .. import paper_tables, viz
-from ..report import Table
-from ..runs import LazyDataset, Run, RunSpec, train_cached
-from ..train import late_drop
-from .config import StudyConfig, make_config
-from .aenetv2_claims import CLAIMS, LEDGER  # noqa: F401  (the claims ledger: report.ledger(study))
+from .. import methods, viz
+from ..report import Section, Table, not_run
+from ..runs import LazyDataset, RunSpec, summary, train
+from .aenetv2_claims import CLAIMS, LEDGER  # noqa: F401  (the claims ledger: report.ledger(aenetv2))
+from .config import StudyConfig, substitutes
 
 TASK_NAMES = ("ir-vis", "multi-focus", "medical", "multi-exposure")
 #: Table VII's metrics (the paper normalises PSNR and 1/NIQE without saying how: we report them raw).
@@ -56,57 +46,23 @@ LIBRARY = ("avg", "max", "lp", "rp", "dwt", "dtcwt", "msvd", "tif", "adf", "gff"
 DATASETS = ("didfuse-flir-train", "roadscene", "vifb", "didfuse-tno", "ifcnn-lytro", "cddfuse-mri-ct",
             "cddfuse-mri-pet", "cddfuse-mri-spect", "ifcnn-me", "ifcnn-max", "ifcnn-mean", "ifcnn-sum",
             "didfuse-ijcai")
-SUBSTITUTES = pd.DataFrame([
-    ("ir-vis train", "FLIR, VIFB, RGBT1000, CVS (private)", "didfuse-flir-train + roadscene train split + vifb",
-     "CVS is private; RGBT1000 is not in the manifest"),
-    ("ir-vis test", "FLIR, VIFB, RGBT1000, CVS", "didfuse-tno (40)", "VIFB is used for training here"),
-    ("multi-focus", "Lytro / MFIF benchmark", "ifcnn-lytro: 14 train, 6 test", "split by pair name"),
-    ("medical", "Harvard CT/MRI/PET/SPECT", "cddfuse-mri-ct/pet/spect: first 70 % of each train, rest test",
-     "split in name order, no overlap"),
-    ("multi-exposure", "MEF sequences", "ifcnn-me: 4 train, 2 test (darkest + brightest exposure)",
-     "SICE is not available (manifest: sice)"),
-    ("evaluator E", "E_2 of AE-Net [1] (not defined)", "fusionkit's Combined (docs/metrics.md)", "ours"),
-], columns=["role", "paper", "ours", "note"])
+SUBSTITUTES = substitutes("aenetv2")  # fusionkit/studies/substitutes/aenetv2.csv
 
-
-def _natural(names: Sequence[str]) -> list[str]:
-    return sorted(names, key=lambda n: (0, int(n), "") if n.isdigit() else (1, 0, n))
-
-
-def split_names(dataset: str, train_share: float = 0.7, n_train: int | None = None) -> tuple[tuple[str, ...], ...]:
-    """(train names, test names) of a dataset the manifest does not split: natural name order, the first
-    ``n_train`` (default ``round(train_share * n)``) for training, the rest for testing."""
-    from ..data.manifest import load_manifest
-
-    e = load_manifest()[dataset]
-    names = _natural([p.name for p in (e.pairs or e.sequences)])
-    k = n_train if n_train is not None else round(train_share * len(names))
-    return tuple(names[:k]), tuple(names[k:])
-
-
-_OWN_SPLITS = {"ifcnn-lytro": 14, "ifcnn-me": 4, "cddfuse-mri-ct": None, "cddfuse-mri-pet": None,
-               "cddfuse-mri-spect": None}
+#: (dataset, split) sets of each task and role.
+TASK_SETS = {
+    "ir-vis": {"train": (("didfuse-flir-train", "train"), ("roadscene", "train"), ("vifb", None)),
+               "test": (("didfuse-tno", "test"),)},
+    **{task: {r: tuple((d, r) for d in sets) for r in ("train", "test")} for task, sets in (
+        ("multi-focus", ("ifcnn-lytro",)), ("medical", ("cddfuse-mri-ct", "cddfuse-mri-pet", "cddfuse-mri-spect")),
+        ("multi-exposure", ("ifcnn-me",)))},
+}
 
 
 def task_sets(task: str, role: str) -> tuple[tuple, ...]:
-    """The ``(dataset, split[, pair names])`` sets of ``task`` for ``role`` 'train' or 'test'."""
-    if role not in ("train", "test"):
-        raise ValueError(f"role must be 'train' or 'test', got {role!r}")
-
-    def own(name: str) -> tuple:
-        tr, te = split_names(name, n_train=_OWN_SPLITS[name])
-        return (name, None, tr if role == "train" else te)
-
-    sets = {
-        "ir-vis": {"train": (("didfuse-flir-train", "train"), ("roadscene", "train"), ("vifb", None)),
-                   "test": (("didfuse-tno", "test"),)},
-        "multi-focus": {r: (own("ifcnn-lytro"),) for r in ("train", "test")},
-        "medical": {r: tuple(own(f"cddfuse-mri-{m}") for m in ("ct", "pet", "spect")) for r in ("train", "test")},
-        "multi-exposure": {r: (own("ifcnn-me"),) for r in ("train", "test")},
-    }
-    if task not in sets:
-        raise ValueError(f"unknown task {task!r}; valid: {', '.join(TASK_NAMES)}")
-    return sets[task][role]
+    """The ``(dataset, split)`` sets of ``task`` for ``role`` 'train' or 'test'."""
+    if task not in TASK_SETS or role not in ("train", "test"):
+        raise ValueError(f"task {task!r} / role {role!r}: valid tasks {', '.join(TASK_NAMES)}; roles train, test")
+    return TASK_SETS[task][role]
 
 
 @dataclass(frozen=True)
@@ -136,45 +92,34 @@ class Config(StudyConfig):
     time_pairs_slow: int = 5  # for methods slower than 1 s per pair
     test_limit: int | None = None  # test pairs per dataset (None: all)
     figure_methods: tuple[str, ...] = ("ifcnn-max", "didfuse-ijcai", "mgff")
-    device: str | None = None
+    PRESETS: ClassVar = {
+        # smoke: the real path in seconds (two tasks, a 3-method library, 96x96 crops: Combined needs >= 96)
+        "smoke": dict(nets=("aenetv2-gcb", "aenetv2-squeeze-gcb"), tasks=("ir-vis", "medical"), crop=96,
+                      crops_per_task=4, library=("avg", "max", "lp"), epochs_first=1, epochs=2, batch_size=4,
+                      max_steps_per_epoch=1, time_pairs=2, time_pairs_slow=1, time_size=96, time_methods=("avg", "lp"),
+                      test_limit=2, figure_methods=("lp",), single_task_net="aenetv2-gcb", continual_net="aenetv2-gcb"),
+        # quick: the variant sweep (every architecture) on a shorter schedule of the paper's crops (the same
+        # 128 per task, so the target cache is shared): 2 + 8 epochs, 320 steps of batch 16 per mixture network
+        "quick": dict(nets=tuple(ARCHITECTURES), epochs_first=2, epochs=10, time_pairs=30,
+                      single_task_net="aenetv2-gcb", continual_net="aenetv2-gcb"),
+    }
 
 
-PRESETS = {
-    # smoke: the real path in seconds (two tasks, a 3-method library, 96x96 crops: Combined needs >= 96)
-    "smoke": dict(nets=("aenetv2-gcb", "aenetv2-squeeze-gcb"), tasks=("ir-vis", "medical"), crop=96,
-                  crops_per_task=4, library=("avg", "max", "lp"), epochs_first=1, epochs=2, batch_size=4,
-                  max_steps_per_epoch=1, time_pairs=2, time_pairs_slow=1, time_size=96, time_methods=("avg", "lp"),
-                  test_limit=2, figure_methods=("lp",), single_task_net="aenetv2-gcb", continual_net="aenetv2-gcb"),
-    # quick: the variant sweep (every architecture) on a shorter schedule of the paper's crops (the same
-    # 128 per task, so the target cache is shared): 2 + 8 epochs, 320 steps of batch 16 per mixture network
-    "quick": dict(nets=tuple(ARCHITECTURES), epochs_first=2, epochs=10, time_pairs=30,
-                  single_task_net="aenetv2-gcb", continual_net="aenetv2-gcb"),
-}
-
-
-def config(profile: str = "paper", **overrides: Any) -> Config:
-    """The config of ``profile`` with ``overrides`` (unknown names are an error listing valid ones)."""
-    return make_config(Config, PRESETS, profile, **overrides)
+config = Config.preset
+PRESETS = Config.PRESETS
 
 
 # ----------------------------------------------------------------------------- training data and runs
 def task_crops(task: str, crop: int, per_task: int, seed: int) -> list:
-    """``per_task`` crops of ``task``'s training sets, spread evenly over its pairs (fusionkit.library_targets); the
-    same crops whichever other tasks a run trains on (seeded by the task, not its position)."""
-    from ..evaluation import open_set
+    """``per_task`` crops of ``task``'s training sets, spread evenly over its pairs; the same crops whichever
+    other tasks a run trains on (seeded by the task, not its position)."""
     from ..library_targets import sample_crops
 
-    ti = TASK_NAMES.index(task)
-    sets = task_sets(task, "train")
-    n_pairs = sum(len(open_set(*s)) for s in sets)
+    ti, sets = TASK_NAMES.index(task), task_sets(task, "train")
+    n_pairs = sum(len(E.open_set(*s)) for s in sets)
     pool = sample_crops(sets, crop, per_pair=math.ceil(per_task / n_pairs), seed=seed + 1000 * ti)
     pick = np.random.default_rng([seed, ti]).permutation(len(pool))[:per_task]
     return [pool[i] for i in sorted(pick)]
-
-
-def train_crops(tasks: Sequence[str], crop: int, per_task: int, seed: int) -> list:
-    """The training crops of ``tasks``, task after task (:func:`task_crops`)."""
-    return [c for task in tasks for c in task_crops(task, crop, per_task, seed)]
 
 
 def targets_of(tasks: Sequence[str], crop: int, per_task: int, seed: int, library: Sequence[str],
@@ -183,25 +128,10 @@ def targets_of(tasks: Sequence[str], crop: int, per_task: int, seed: int, librar
     cache) task by task, so a single-task run reuses the mixture's targets of that task."""
     from ..library_targets import library_targets, merge
 
-    methods = library_methods(library, device)
+    lib = [methods.get(n, device=device) for n in library]
     crops = {t: task_crops(t, crop, per_task, seed) for t in tasks}
-    targets, results = merge([library_targets(methods, crops[t]) for t in tasks])
+    targets, results = merge([library_targets(lib, crops[t]) for t in tasks])
     return [c for t in tasks for c in crops[t]], targets, results
-
-
-NET_METHODS = ("ifcnn-max", "ifcnn-mean", "ifcnn-sum", "didfuse-ijcai", "didfuse", "jcae")
-
-
-def get_method(name: str, device: str | None = None):
-    """``fusionkit.methods.get(name)``, networks on ``device``."""
-    from .. import methods
-
-    return methods.get(name, **({"device": device} if name in NET_METHODS else {}))
-
-
-def library_methods(names: Sequence[str], device: str | None = None) -> list:
-    """The algorithm library as method instances (networks on ``device``)."""
-    return [get_method(n, device) for n in names]
 
 
 class TargetCrops(torch.utils.data.Dataset):
@@ -263,58 +193,33 @@ def run_spec(cfg: Config, net: str | None = None, tasks: Sequence[str] | None = 
              library: Sequence[str] | None = None) -> AENetRun:
     """The training of ``net`` (default ``cfg.nets[0]``) on ``tasks`` (default all of ``cfg.tasks``) with
     ``library`` (default ``cfg.library``) under ``cfg``."""
-    return AENetRun(net_name=net or cfg.nets[0], tasks=tuple(tasks or cfg.tasks),
-                    library=tuple(cfg.library if library is None else library), crop=cfg.crop,
-                    crops_per_task=cfg.crops_per_task, fidelity=cfg.fidelity, epochs_first=cfg.epochs_first,
-                    epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed,
-                    max_steps_per_epoch=cfg.max_steps_per_epoch)
-
-
-def train(cfg: Config, net: str | None = None, tasks: Sequence[str] | None = None,
-          library: Sequence[str] | None = None, progress: bool = True) -> Run:
-    """The trained network (zoo, run cache, resumed or new training)."""
-    return train_cached(run_spec(cfg, net, tasks, library), device=cfg.device, progress=progress)
+    return AENetRun.from_config(cfg, net_name=net or cfg.nets[0], tasks=tuple(tasks or cfg.tasks),
+                                library=tuple(cfg.library if library is None else library))
 
 
 def training_note(cfg: Config) -> str:
     n = len(cfg.tasks) * cfg.crops_per_task
-    steps = cfg.epochs * min(cfg.max_steps_per_epoch or n, max(n // cfg.batch_size, 1))
-    return (f"Trained here ({cfg.profile} profile): {n} {cfg.crop}x{cfg.crop} crops ({cfg.crops_per_task} per task: "
-            f"{', '.join(cfg.tasks)}), targets from a {len(cfg.library)}-method library, {cfg.epochs_first} epochs at "
-            f"lr {cfg.lr:g} then {cfg.epochs - cfg.epochs_first} at {cfg.lr / 10:g} (~{steps} steps of batch "
-            f"{cfg.batch_size}); paper (Table II): 10 + 100 epochs, batch 16, 128x128.")
+    return (f"Trained here ({cfg.profile} profile): {cfg.crop}x{cfg.crop} crops ({cfg.crops_per_task} per task: "
+            f"{', '.join(cfg.tasks)}), targets from a {len(cfg.library)}-method library, {run_spec(cfg).schedule(n)}; "
+            f"paper (Table II): 10 + 100 epochs, batch 16, 128x128.")
 
 
-def zoo_name(cfg: Config, spec: AENetRun) -> str:
-    """'<profile>-<net>' for mixture trainings with the full library, '-<task>' for single-task ones,
-    '-without-<method>' for the continuous-learning run."""
-    name = f"{cfg.profile}-{spec.net_name.removeprefix('aenetv2-')}"
-    if set(spec.tasks) != set(cfg.tasks):
-        name += "-" + "+".join(spec.tasks)
-    missing = [m for m in cfg.library if m not in spec.library]
-    if missing:
-        name += "-without-" + "+".join(missing)
-    return name
+PLAN_GROUPS = ("nets", "single-task", "continual")
 
 
-def zoo_probe(model: torch.nn.Module) -> torch.Tensor:
-    """What the zoo checks an fp16 copy against: a 128x160 corner of the first TNO pair, fused."""
-    from ..data import FusionDataset
-
-    it = FusionDataset("didfuse-tno", "test", mode="gray", limit=1)[0]
-    with torch.inference_mode():
-        return model.cpu().eval()(it["a"][None, :, :128, :160], it["b"][None, :, :128, :160])
-
-
-def training_plan(cfg: Config, select: Sequence[str] = ("nets", "single-task", "continual")) -> list[AENetRun]:
-    """Every training the notebooks of ``cfg``'s profile use: the mixture trainings of ``cfg.nets``, then
-    ``cfg.single_task_net`` on each task alone (Fig. 8), then the continuous-learning run."""
-    plan = [run_spec(cfg, n) for n in cfg.nets] if "nets" in select else []
+def training_plan(cfg: Config, select: Sequence[str] | None = None) -> dict[str, AENetRun]:
+    """Every training the notebooks use, by zoo name: the mixture trainings of ``cfg.nets`` ('<net>'), then
+    ``cfg.single_task_net`` on each task alone ('<net>-<task>', Fig. 8), then the continuous-learning run
+    ('<net>-without-<method>')."""
+    select, short = select or PLAN_GROUPS, (lambda n: n.removeprefix("aenetv2-"))
+    plan = {short(n): run_spec(cfg, n) for n in cfg.nets} if "nets" in select else {}
     if "single-task" in select and cfg.single_task_net:
-        plan += [run_spec(cfg, cfg.single_task_net, (t,)) for t in cfg.tasks]
+        plan |= {f"{short(cfg.single_task_net)}-{t}": run_spec(cfg, cfg.single_task_net, (t,)) for t in cfg.tasks}
     if "continual" in select and cfg.continual_net:
-        plan += [run_spec(cfg, cfg.continual_net), run_spec(cfg, cfg.continual_net, library=smaller_library(cfg))]
-    return list(dict.fromkeys(plan))
+        plan |= {short(cfg.continual_net): run_spec(cfg, cfg.continual_net),
+                 f"{short(cfg.continual_net)}-without-{strongest_method(cfg)}":
+                     run_spec(cfg, cfg.continual_net, library=smaller_library(cfg))}
+    return plan
 
 
 # ----------------------------------------------------------------------------- targets, continuous learning
@@ -339,7 +244,7 @@ def smaller_library(cfg: Config) -> tuple[str, ...]:
     return tuple(m for m in cfg.library if m != drop)
 
 
-def targets_table(cfg: Config) -> dict[str, Table]:
+def targets_table(cfg: Config) -> Section:
     """Which library method supplied each task's targets, their E against the best single method, and the
     time each method took on the crops (0: read from the target cache)."""
     crops, t, results = mixture_targets(cfg)
@@ -347,286 +252,87 @@ def targets_table(cfg: Config) -> dict[str, Table]:
     task_of = [task_by_dataset[c.dataset] for c in crops]
     df = pd.DataFrame({"task": task_of, "method": t.method, "E": t.score})
     share = pd.crosstab(df.method, df.task, normalize="columns").mul(100).round(1)
-    per_method = pd.DataFrame({r.name: r.scores for r in results})
-    per_method["task"] = task_of
-    means = per_method.groupby("task").mean().T
-    best_single = means.max()
-    summary = pd.DataFrame({"target E (best of library)": df.groupby("task").E.mean(),
-                            "best single method": means.idxmax(), "its E": best_single,
-                            "gain of the target %": 100 * (df.groupby("task").E.mean() / best_single - 1)})
+    means = pd.DataFrame({r.name: r.scores for r in results}).assign(task=task_of).groupby("task").mean().T
+    q = pd.DataFrame({"target E (best of library)": df.groupby("task").E.mean(), "best single method": means.idxmax(),
+                      "its E": means.max()})
+    q["gain of the target %"] = 100 * (q["target E (best of library)"] / q["its E"] - 1)
     timing = pd.DataFrame([{"method": r.name, "fingerprint": r.fingerprint, "seconds (0: cached)": round(r.seconds, 1)}
                            for r in results])
-    return {"target_shares": Table(share, "Share of each task's training crops whose target O each library method "
-                                          "supplied (%), Algorithm 1 with E = Combined"),
-            "target_quality": Table(summary, "Mean E (Combined) of the targets vs the best single method, per task"),
-            "target_method_means": Table(means, "Mean E of each library method on each task's training crops"),
-            "target_library": Table(timing, "The algorithm library: fingerprint (the target cache's version key) "
-                                            "and time on the crops", False)}
+    return Section("Algorithm 1's targets", {
+        "target_shares": Table(share, "Share of each task's training crops whose target O each library method "
+                                      "supplied (%), Algorithm 1 with E = Combined"),
+        "target_quality": Table(q, "Mean E (Combined) of the targets vs the best single method, per task"),
+        "target_method_means": Table(means, "Mean E of each library method on each task's training crops"),
+        "target_library": Table(timing, "The algorithm library: fingerprint (the target cache's version key) and "
+                                        "time on the crops", False)},
+        finding=f"The targets beat the best single method by {q['gain of the target %'].min():.1f}-"
+                f"{q['gain of the target %'].max():.1f} % in mean E.", show=("target_shares", "target_quality"))
 
 
-def continual(cfg: Config) -> dict[str, Table]:
-    """Continuous learning (Sec. III): the library without its strongest method, then with it: the targets'
-    E and the trained network's test metrics per task."""
+def continual(cfg: Config) -> Section:
+    """Continuous learning (Sec. III): ``cfg.continual_net`` trained with the library without its strongest
+    method ('smaller library'), then with it ('full library'): the targets' E and the test metrics per task."""
     if not cfg.continual_net:
-        return {"continual": Table(pd.DataFrame([{"note": f"not run at the {cfg.profile} profile (continual_net is "
-                                                          f"None): see the quick report"}]), "Continuous learning", False)}
-    drop = strongest_method(cfg)
-    small = smaller_library(cfg)
-    rows = []
-    for label, lib in ((f"library without {drop}", small), ("full library", cfg.library)):
-        _, t, _ = mixture_targets(cfg, lib)
-        run = train(cfg, cfg.continual_net, library=lib)
-        per_task = test_scores({label: fuser(run.model, cfg)}, cfg)
-        rows.append({"library": label, "methods": len(lib), "mean target E": float(t.score.mean()),
-                     **per_task.groupby("task")["Combined"].mean().rename(lambda k: f"test Combined, {k}").to_dict(),
-                     **per_task[list(METRICS)].mean().rename(lambda k: f"mean {k}").to_dict()})
-    return {"continual": Table(pd.DataFrame(rows).set_index("library"),
-                               f"Continuous learning: {cfg.continual_net} trained with the library without "
-                               f"{drop} (the method supplying the most targets), then with it. "
-                               + training_note(cfg))}
+        return not_run("Continuous learning", "continual", f"continual_net is None at the {cfg.profile} profile")
+    drop, rows, frames = strongest_method(cfg), [], []
+    for label, lib in (("smaller library", smaller_library(cfg)), ("full library", cfg.library)):
+        per_pair = test_scores({label: fuser(train(cfg, run_spec(cfg, cfg.continual_net, library=lib)).model, cfg)},
+                               cfg).rename(columns={"method": "library"})
+        frames.append(per_pair)
+        rows.append({"library": label, "methods": len(lib), "mean target E": float(mixture_targets(cfg, lib)[1].score.mean()),
+                     **task_means(per_pair, "library").iloc[0].rename(lambda k: f"{k} (mean of task means)").to_dict()})
+    per_pair = pd.concat(frames, ignore_index=True)
+    by_task = per_pair.groupby(["task", "library"], sort=False)["Combined"].mean().unstack()
+    return Section("Continuous learning", {
+        "continual": Table(pd.DataFrame(rows).set_index("library"), (
+            f"Continuous learning: {cfg.continual_net} trained with the library without {drop} (the method "
+            f"supplying the most targets: 'smaller library'), then with it; metrics are the mean over the tasks of "
+            f"each task's mean, as Table VII. " + training_note(cfg))),
+        "continual_by_task": Table(by_task, "Continuous learning: test Combined per task"),
+        "continual_per_pair": Table(per_pair, "Continuous learning: metrics per test pair", False)},
+        finding=f"Full library higher on Combined in {int((by_task['full library'] > by_task['smaller library']).sum())}"
+                f" of {len(by_task)} tasks (one training a side).", show=("continual", "continual_by_task"))
 
 
-# ----------------------------------------------------------------------------- evaluation
-def fuser(model: torch.nn.Module, cfg: Config) -> E.Fuser:
-    from ..methods.trained import AENetTrained
-
-    return E.method_fuser(AENetTrained.from_model(model, device=cfg.device))
-
-
-def test_sets(cfg: Config) -> dict[str, tuple]:
-    """label -> test set, over ``cfg.tasks`` (labels 'task/dataset')."""
-    return {f"{task}/{s[0]}": s for task in cfg.tasks for s in task_sets(task, "test")}
-
-
-def test_scores(fusers: dict[str, E.Fuser], cfg: Config) -> pd.DataFrame:
-    """Table VII's metrics for every fuser on every test pair, with a ``task`` column."""
-    df, _ = E.score(fusers, test_sets(cfg), METRICS, limit=cfg.test_limit)
-    df.insert(0, "task", df.dataset.str.split("/").str[0])
-    return df
-
-
-def task_means(per_pair: pd.DataFrame) -> pd.DataFrame:
-    """Mean per (method, task) over the task's pairs, then the mean over tasks (the paper's average)."""
-    by_task = per_pair.groupby(["method", "task"], sort=False)[list(METRICS)].mean()
-    return by_task.groupby("method", sort=False).mean()
+def trainings(cfg: Config) -> Section:
+    """The mixture training of each of ``cfg.nets``: summary (loss at the end of Table II's first phase) and
+    the loss curves with the phase change marked."""
+    runs = {n: train(cfg, run_spec(cfg, n)) for n in cfg.nets}
+    s = summary(runs)
+    s.insert(5, "loss after phase 1", [r.history[min(cfg.epochs_first, len(r.history)) - 1]["total"] for r in runs.values()])
+    sched = "Table II schedule" if cfg.profile == "paper" else f"{cfg.profile} schedule, {cfg.epochs_first} + " \
+        f"{cfg.epochs - cfg.epochs_first} epochs"
+    return Section("AE-Netv2 trainings", {
+        "data_substitutes": Table(SUBSTITUTES, "AE-Netv2 data: the paper's and ours", False),
+        "training_runs": Table(s.rename(columns={"run": "net"}), "AE-Netv2 trainings; 'last-third drop %': how much the "
+                               "loss still fell over the last third of the epochs (negative: it rose, i.e. it "
+                               "oscillates at a plateau). " + training_note(cfg), False)},
+        {"training_loss": viz.loss_curves({n: r.history for n, r in runs.items()}, title=f"AE-Netv2 training loss "
+                                          f"({sched})", marks={"lr / 10": cfg.epochs_first + 0.5})},
+        f"Final losses {s['final loss'].min():.3f}-{s['final loss'].max():.3f} (the paper: about 0.28, GCB 0.4-0.5).",
+        data={"runs": runs}, show=("training_runs",))
 
 
-# ----------------------------------------------------------------------------- Tables V-VII
-def complexity_rows(size: int = 400) -> pd.DataFrame:
-    """Measured parameters and MACs at ``size`` x ``size`` (fusionkit.complexity) of every network of the
-    study and of the other studies (IFCNN, DIDFuse with the sum rule, JCAE with eq. 8/9)."""
-    from ..complexity import complexity
-    from ..fusion_rules import RULES
-    from ..nets import build
-
-    grey = torch.rand(1, 1, size, size)
-    rgb = grey.expand(1, 3, size, size)
-    rows = [complexity(n, build(n), (grey, grey)).row() for n in ARCHITECTURES]
-    rows.append(complexity("ifcnn", build("ifcnn"), (rgb, rgb)).row())
-    rows.append(complexity("didfuse", build("didfuse"), (grey, grey),
-                           call=lambda m, a, b: m.fuse(a, b, RULES.get("sum"))).row())
-    rows.append(complexity("jcae", build("jcae"), (grey, grey),
-                           call=lambda m, a, b: m.fuse(a, b, RULES.get("max"), RULES.get("jcae-common"))).row())
-    return pd.DataFrame(rows).set_index("name")
-
-
-def table6(cfg: Config) -> Table:
-    """Table VI: FLOPs and parameters at ``cfg.time_size`` (the paper: 400x400), measured, beside the paper's
-    (its 'Flops' for its own networks are parameters x pixels; ours: true MACs and 2 x MACs, and that convention)."""
-    ours = complexity_rows(cfg.time_size)
-    paper = paper_tables.load("aenetv2", 6).set_index("network")
-    names = {"ifcnn": "IFCNN", "aenetv2-gcb": "AE-Netv2", "aenetv2-regular": "AE-Netv2+", "aenetv2-pp": "AE-Netv2++"}
-    t = ours[["parameters", "macs", "flops", "paper_flops", "size_mb"]].copy()
-    t["paper: parameters"] = pd.array([paper.parameters.get(names.get(n)) for n in t.index], dtype="Int64")
-    t["paper: Flops"] = pd.array([paper.flops.get(names.get(n)) for n in t.index], dtype="Int64")
-    t["parameters vs paper %"] = 100 * (t.parameters / t["paper: parameters"] - 1)
-    return Table(t, f"Table VI at {cfg.time_size}x{cfg.time_size}, measured (torch.utils.flop_counter): MACs, "
-                    "FLOPs = 2 x MACs, and the "
-                    "paper's convention 'parameters x pixels' (paper_flops); the paper's columns where it has the "
-                    "network (U2Fusion and AE-Net are not implemented here)")
-
-
-def time_per_pair(fuse, pairs: Sequence[tuple[torch.Tensor, torch.Tensor]], sync=None) -> dict[str, float]:
-    """Table V's protocol: the first pair excluded (initialisation), then each pair timed (no saving)."""
-    import time
-
-    sync = sync or (lambda: None)
-    fuse(*pairs[0])
-    sync()
-    ts = []
-    for a, b in pairs[1:]:
-        t0 = time.perf_counter()
-        fuse(a, b)
-        sync()
-        ts.append(time.perf_counter() - t0)
-    return {"median ms": 1000 * float(np.median(ts)), "mean ms": 1000 * float(np.mean(ts)), "pairs timed": len(ts)}
-
-
-def timing_pairs(cfg: Config, n: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """``n + 1`` grey ``time_size``-square pairs: the TNO test pairs resized, repeated as needed."""
-    from ..data import FusionDataset
-    from ..data.transforms import Resize
-
-    ds = FusionDataset("didfuse-tno", "test", mode="gray", transform=Resize((cfg.time_size, cfg.time_size)))
-    items = [ds[i % len(ds)] for i in range(min(n + 1, len(ds)))]
-    return [(items[i % len(items)]["a"][None], items[i % len(items)]["b"][None]) for i in range(n + 1)]
-
-
-def table5(cfg: Config, trained: dict[str, Run]) -> Table:
-    """Table V: ms per ``time_size``-square grey pair for every method we have (classical, released, trained
-    here) on this machine, and model size, beside the paper's time and size."""
-    import time
-
-    from .. import methods
-    from ..complexity import state_dict_bytes
-    from ..methods.trained import AENetTrained
-
-    dev = torch.device(cfg.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    sync = torch.cuda.synchronize if dev.type == "cuda" else None
-    pairs = timing_pairs(cfg, cfg.time_pairs)
-    fusers: dict[str, tuple[Any, torch.nn.Module | None]] = {}
-    others = cfg.time_methods if cfg.time_methods is not None else methods.names()
-    for name in (n for n in others if not n.startswith("aenetv2")):  # ours: the models of this run
-        m = get_method(name, cfg.device)
-        fusers[name] = (m, getattr(m, "model", None))
-    for net, run in trained.items():
-        fusers[net] = (AENetTrained.from_model(run.model, device=cfg.device), run.model)
-    paper = paper_tables.load("aenetv2", 5).set_index("method")
-    rows = []
-    for name, (m, model) in fusers.items():
-        t0 = time.perf_counter()
-        m.fuse_batch(*pairs[0])
-        slow = time.perf_counter() - t0 > 1.0
-        n = cfg.time_pairs_slow if slow else cfg.time_pairs
-        tm = time_per_pair(m.fuse_batch, pairs[:n + 1], sync)
-        ref = TABLE5_ROWS.get(name)
-        rows.append({"method": name, **tm, "model size MB (fp32)": state_dict_bytes(model) / 1e6 if model else np.nan,
-                     "paper's row": ref or "-",
-                     "paper: time ms": 1000 * float(paper.time_s[ref]) if ref and paper.time_s[ref] != "×" else np.nan,
-                     "paper: size MB": paper.model_size_mb[ref] if ref else "-"})
-    df = pd.DataFrame(rows).set_index("method")
-    return Table(df, f"Table V on {dev.type}: ms per {cfg.time_size}x{cfg.time_size} grey pair (first pair excluded, "
-                     f"saving excluded; methods slower than 1 s: {cfg.time_pairs_slow} pairs, else {cfg.time_pairs}); "
-                     f"model size of the fp32 state dict. The paper: RTX 2070 / its CPU, 300 pairs; its AE-Netv2 sizes "
-                     f"are ~12 bytes per parameter (e.g. 0.069 MB for 5,378), IFCNN's 0.32 MB is 4 bytes per parameter")
-
-
-def table7(cfg: Config, trained: dict[str, Run], times: pd.DataFrame | None = None) -> dict[str, Table]:
-    """Table VII: every trained architecture x Combined, NIQE, SSIM, EN, PSNR, Brenner, VIFF averaged over the
-    tasks (mean of the task means), time and size; beside the paper's."""
-    from ..complexity import parameter_count, state_dict_bytes
-
-    per_pair = test_scores({n: fuser(r.model, cfg) for n, r in trained.items()}, cfg)
-    t = task_means(per_pair)
-    t["parameters"] = [parameter_count(trained[n].model) for n in t.index]
-    t["size MB (fp32)"] = [state_dict_bytes(trained[n].model) / 1e6 for n in t.index]
-    if times is not None:
-        t["time ms"] = [times.loc[n, "median ms"] if n in times.index else np.nan for n in t.index]
-    paper = paper_tables.load("aenetv2", 7).pivot_table(index="architecture", columns="metric", values="value",
-                                                        aggfunc="first")
-    paper.index = paper.index.map({v: k for k, v in ARCHITECTURES.items()})
-    by_task = per_pair.groupby(["task", "method"], sort=False)[list(METRICS)].mean()
-    return {"table7": Table(t, f"Table VII: mean over the tasks ({', '.join(cfg.tasks)}) of each task's mean on its "
-                               f"test pairs. PSNR and NIQE are raw (the paper normalises PSNR and 1/NIQE without "
-                               f"saying how). " + training_note(cfg)),
-            "table7_reported": Table(paper, "Table VII as reported (its PSNR and NIQE rows are normalised)"),
-            "table7_per_task": Table(by_task, "Table VII's metrics per task", False),
-            "table7_per_pair": Table(per_pair, "Per test pair", False)}
-
-
-# ----------------------------------------------------------------------------- figures
-def trainings(cfg: Config) -> tuple[dict[str, Run], dict[str, Table]]:
-    """The mixture training of each of ``cfg.nets`` and a summary (loss at the end of each phase)."""
-    runs = {n: train(cfg, n) for n in cfg.nets}
-    rows = []
-    for n, r in runs.items():
-        h = r.history
-        first = h[min(cfg.epochs_first, len(h)) - 1]["total"]
-        rows.append({"net": n, "run": r.spec.key(), "source": r.source, "precision": r.meta.get("precision"),
-                     "epochs": len(h), "loss after phase 1": first, "final loss": h[-1]["total"],
-                     "last-third drop %": late_drop(h),
-                     "train minutes": round((r.meta.get("train_seconds_total") or r.train_seconds) / 60, 1)})
-    return runs, {"data_substitutes": Table(SUBSTITUTES, "AE-Netv2 data: the paper's and ours", False),
-                  "training_runs": Table(pd.DataFrame(rows), "AE-Netv2 trainings. " + training_note(cfg), False)}
-
-
-def loss_figure(runs: dict[str, Run]):
-    """Training loss per epoch of each network (Table II's phase change marked)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for n, r in runs.items():
-        ax.plot([h["epoch"] for h in r.history], [h["total"] for h in r.history], label=n)
-    first = next(iter(runs.values())).spec.epochs_first
-    ax.axvline(first + 0.5, color="grey", ls=":", label="lr / 10")
-    ax.set(xlabel="epoch", ylabel="training loss", yscale="log", title="AE-Netv2 training (Table II schedule)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def fig_tasks(cfg: Config, trained: dict[str, Run]):
-    """Figs 4-5: the first test pair of each task, fused by our networks and ``cfg.figure_methods``."""
-    fusers = {n: fuser(r.model, cfg) for n, r in trained.items()}
-    fusers |= {m: E.method_fuser(get_method(m, cfg.device)) for m in cfg.figure_methods}
-    grid, titles = [], []
-    for task in cfg.tasks:
-        s = task_sets(task, "test")[0]
-        it = E.open_set(*s, limit=1)[0]
-        a, b = it["a"][None], it["sources"][-1][None]
-        grid.append([a[0, 0], b[0, 0], *(f(a, b)[0, 0] for f in fusers.values())])
-        titles.append([f"{task}: a", "b", *fusers])
-    return viz.image_grid(grid, titles, cell=1.8)
-
-
-def fig8(cfg: Config) -> tuple[Any, Table]:
+def fig8(cfg: Config) -> Section:
     """Fig. 8 (commonness vs characteristics): ``cfg.single_task_net`` trained on the mixture vs on each task
-    alone, Combined and the other metrics on each task's test pairs."""
-    import matplotlib.pyplot as plt
-
+    alone, Table VII's metrics on each task's test pairs, paired over the pairs."""
     net = cfg.single_task_net
     if not net:
-        note = f"not run at the {cfg.profile} profile (single_task_net is None): see the quick report"
-        fig, ax = plt.subplots(figsize=(4, 1))
-        ax.axis("off")
-        ax.text(0.5, 0.5, "Fig. 8: " + note, ha="center", va="center", fontsize=8)
-        return fig, Table(pd.DataFrame([{"note": note}]), "Fig. 8", False)
-    mixed = train(cfg, net)
-    rows = []
-    for task in cfg.tasks:
-        alone = train(cfg, net, (task,))
-        sets = {f"{task}/{s[0]}": s for s in task_sets(task, "test")}
-        df, _ = E.score({"mixture": fuser(mixed.model, cfg), "this task only": fuser(alone.model, cfg)}, sets,
-                        METRICS, limit=cfg.test_limit)
-        rows += [{"task": task, "training": m, **g[list(METRICS)].mean().to_dict()} for m, g in df.groupby("method")]
-    t = pd.DataFrame(rows)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    piv = t.pivot(index="task", columns="training", values="Combined").loc[list(cfg.tasks)]
-    piv.plot.bar(ax=ax, rot=0)
-    ax.set(ylabel="Combined (test pairs)", title=f"Fig. 8: {net}, mixture vs single-task training")
-    fig.tight_layout()
-    return fig, Table(t.set_index(["task", "training"]), f"Fig. 8 in numbers ({net}). " + training_note(cfg))
+        return not_run("Fig. 8", "fig8_numbers", f"single_task_net is None at the {cfg.profile} profile")
+    mixed = fuser(train(cfg, run_spec(cfg, net)).model, cfg)
+    per_pair = pd.concat([test_scores({"mixture": mixed, "this task only": fuser(
+        train(cfg, run_spec(cfg, net, (task,))).model, cfg)}, cfg, (task,)) for task in cfg.tasks], ignore_index=True)
+    per_pair = per_pair.rename(columns={"method": "training"})
+    t = per_pair.groupby(["task", "training"], sort=False)[list(METRICS)].mean()
+    piv = t["Combined"].unstack().loc[list(cfg.tasks)]
+    fig = viz.grouped_bars(piv, title=f"Fig. 8: {net}, mixture vs single-task training", ylabel="Combined (test "
+                           "pairs, unitless)", xlabel="task")
+    return Section("Fig. 8: mixture vs single-task training", {
+        "fig8_numbers": Table(t, f"Fig. 8 in numbers ({net}): means over each task's test pairs. " + training_note(cfg)),
+        "fig8_per_pair": Table(per_pair, "Fig. 8: metrics per test pair", False)}, {"fig8_mixture_vs_single": fig},
+        f"The mixture's Combined is higher on {int((piv['mixture'] > piv['this task only']).sum())} of {len(piv)} tasks.")
 
 
-def fig10(t7: pd.DataFrame):
-    """Fig. 10: quality (Combined) against time, bubble area proportional to the model's parameters."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    y = t7["time ms"] if "time ms" in t7 else pd.Series(np.nan, t7.index)
-    size = 3000 * t7["parameters"] / t7["parameters"].max()
-    ax.scatter(t7["Combined"], y, s=size, alpha=0.4)
-    for n in t7.index:
-        ax.annotate(ARCHITECTURES.get(n, n), (t7.loc[n, "Combined"], y[n]), fontsize=7, ha="center")
-    ax.margins(0.2)  # room for the largest bubble (radius ~27 pt) at the data's extremes
-    ax.set(xlabel="Combined (mean over tasks)", ylabel="ms per pair (this machine)",
-           title="Fig. 10: quality, time and size (bubble: parameters)")
-    fig.tight_layout()
-    return fig
-
-
-if __name__ == "__main__":  # python -m fusionkit.studies.aenetv2 --profile paper [--select nets] [--zoo]
-    from ..runs import train_main
-
-    train_main("python -m fusionkit.studies.aenetv2", config, training_plan, ["nets", "single-task", "continual"],
-               zoo_name=zoo_name, zoo_probe=zoo_probe)
+# Tables V-VII and Figs 4-5, 10 (notebook 31) live in .aenetv2_efficiency
+from .aenetv2_efficiency import (fig10, fig_tasks, fuser, table5, table6, table7, task_means,  # noqa: E402, F401
+                                 test_scores, test_sets, trained_nets)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from dataclasses import dataclass, fields
-from typing import Any, Mapping, TypeVar
+from typing import Any, ClassVar, Mapping, TypeVar
 
 PROFILES = ("smoke", "quick", "paper")
 C = TypeVar("C", bound="StudyConfig")
@@ -22,9 +22,18 @@ class StudyConfig:
 
     profile: str = "paper"
     seed: int = 0
+    device: str | None = None
+    #: profile -> field overrides (``paper`` = the defaults); a study's Config sets its own
+    PRESETS: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
 
     def replace(self: C, **changes: Any) -> C:
         return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def preset(cls: type[C], profile: str = "paper", **overrides: Any) -> C:
+        """The config of ``profile`` (paper defaults, then ``PRESETS[profile]``, then ``overrides``), every
+        name and type checked; a study module exports it as ``config = Config.preset``."""
+        return make_config(cls, cls.PRESETS, profile, **overrides)
 
 
 def _coerce(cls: type, name: str, value: Any, hint: Any) -> Any:
@@ -65,14 +74,32 @@ def make_config(cls: type[C], presets: Mapping[str, Mapping[str, Any]], profile:
                 **overrides: Any) -> C:
     """The config of ``profile`` (paper defaults, then the preset, then ``overrides``), validated."""
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+        import difflib
+
+        close = difflib.get_close_matches(str(profile), PROFILES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown profile {profile!r}{hint}; valid: {', '.join(PROFILES)}")
     hints = typing.get_type_hints(cls)
     valid = [f.name for f in fields(cls) if f.name != "profile"]
     values: dict[str, Any] = {}
     for source, items in (("preset " + profile, presets.get(profile, {})), ("overrides", overrides)):
         unknown = [k for k in items if k not in valid]
         if unknown:
-            raise ValueError(f"{cls.__qualname__}: unknown parameter(s) {unknown} in {source}; "
-                             f"valid: {', '.join(valid)}")
+            import difflib
+
+            hints = [f"{k!r} -> {m[0]!r}" for k in unknown if (m := difflib.get_close_matches(k, valid, n=1))]
+            raise ValueError(f"{cls.__qualname__}: unknown parameter(s) {unknown} in {source}"
+                             + (f" (did you mean {', '.join(hints)}?)" if hints else "") + f"; valid: {', '.join(valid)}")
         values.update({k: _coerce(cls, k, v, hints[k]) for k, v in items.items()})
     return cls(profile=profile, **values)
+
+
+def substitutes(name: str) -> Any:
+    """A study's data table ``fusionkit/studies/substitutes/<name>.csv`` (the paper's data roles beside ours,
+    and other hand-made look-up tables) as a pandas DataFrame of strings."""
+    from importlib import resources
+
+    import pandas as pd
+
+    with resources.files(__package__).joinpath(f"substitutes/{name}.csv").open() as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)

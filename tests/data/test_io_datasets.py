@@ -78,12 +78,27 @@ def test_roadscene_visible_is_resized_to_infrared(real_data):
 
 
 def test_sequences_of_multi_exposure(real_data):
-    ds = FusionDataset("ifcnn-me", kind="sequences", mode="gray", manifest=real_data)
+    ds = FusionDataset("ifcnn-me", None, kind="sequences", mode="gray", manifest=real_data)
     assert len(ds) == 6
     door = ds[ds.names.index("door")]
     assert door["sources"].shape[0] == 5 and door["sources"].dim() == 4
     with pytest.raises(ValueError, match="has no pairs"):
         FusionDataset("ifcnn-me", manifest=real_data)
+
+
+def test_sequences_are_served_by_split(real_data):
+    """ifcnn-me's train/test splits name sequences; the items load as whole exposure stacks."""
+    train = FusionDataset("ifcnn-me", "train", kind="sequences", mode="gray", manifest=real_data)
+    test = FusionDataset("ifcnn-me", kind="sequences", mode="gray", manifest=real_data)  # default: test
+    assert train.names == ["chair", "door", "garage", "house"] and test.names == ["igloo", "window"]
+    assert test.split == "test"
+    item = train[train.names.index("door")]
+    assert item["name"] == "door" and item["sources"].shape[0] == 5
+    # a split naming pairs and sequences: each kind gets its own (Lytro's test holds the triple series)
+    assert len(FusionDataset("ifcnn-lytro", "test", manifest=real_data)) == 6
+    triples = FusionDataset("ifcnn-lytro", "test", kind="sequences", manifest=real_data)
+    assert triples.names == [f"triple-lytro-{i:02d}" for i in range(1, 5)]
+    assert triples[0]["sources"].shape[0] == 3
 
 
 def _tiny_manifest(tmp_path, size_b=(4, 4)):

@@ -1,7 +1,16 @@
 """The manifest holds every entry the issue names, with consistent files, pairs and splits."""
+import importlib.util
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
+
+from fusionkit.data import FusionDataset
+
+ROOT = Path(__file__).resolve().parents[2]
 
 REQUIRED = ["didfuse-flir-train", "didfuse-tno", "didfuse-flir-test", "didfuse-nir-country", "ifcnn-lytro",
             "ifcnn-ivf", "ifcnn-medical", "ifcnn-me", "roadscene", "vifb", "cddfuse-tno",
@@ -96,3 +105,70 @@ def test_unknown_entry_lists_valid_names(manifest):
 def test_unknown_split_is_rejected(manifest):
     with pytest.raises(ValueError, match="has no 'train' split"):
         manifest["didfuse-tno"].split_names("train")
+
+
+# AE-Netv2's own splits (datasets no paper splits): kind, pairs/sequences for training (None: round(0.7 n))
+NAME_ORDER_SPLITS = {"ifcnn-lytro": ("pairs", 14), "ifcnn-me": ("sequences", 4), "cddfuse-mri-ct": ("pairs", None),
+                     "cddfuse-mri-pet": ("pairs", None), "cddfuse-mri-spect": ("pairs", None)}
+SPLIT_SIZES = {"ifcnn-lytro": (14, 6), "ifcnn-me": (4, 2), "cddfuse-mri-ct": (15, 6), "cddfuse-mri-pet": (29, 13),
+               "cddfuse-mri-spect": (51, 22)}
+
+
+def _natural_key(name):
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
+
+
+@pytest.mark.parametrize("name", sorted(NAME_ORDER_SPLITS))
+def test_name_order_splits_follow_the_rule(manifest, name):
+    """train = the first n (14, 4 or round(0.7 n)) in natural name order, test = the rest: disjoint, covering."""
+    kind, n_train = NAME_ORDER_SPLITS[name]
+    e = manifest[name]
+    items = [p.name for p in (e.pairs if kind == "pairs" else e.sequences)]
+    order = sorted(items, key=_natural_key)
+    k = n_train if n_train is not None else round(0.7 * len(order))
+    train = FusionDataset(name, "train", kind=kind, manifest=manifest).names
+    test = FusionDataset(name, "test", kind=kind, manifest=manifest).names
+    assert (train, test) == (order[:k], order[k:])
+    assert (len(train), len(test)) == SPLIT_SIZES[name]
+    assert not set(train) & set(test) and set(train) | set(test) == set(items)
+    assert e.split_note.startswith("natural name order, first ")
+    assert (f"first {n_train} train" if n_train else f"round(0.7 n) = {k} train") in e.split_note
+
+
+def test_name_order_splits_spot_checks(manifest):
+    assert FusionDataset("ifcnn-lytro", "test", manifest=manifest).names == [f"lytro-{i}" for i in range(15, 21)]
+    assert FusionDataset("cddfuse-mri-ct", "train", manifest=manifest).names == [str(i) for i in range(11, 26)]
+    assert manifest["ifcnn-me"].split_names("test") == ["igloo", "window"]
+    # the Lytro triple series belong to no rule: they are held out with the test split
+    lytro = manifest["ifcnn-lytro"]
+    assert set(lytro.split_names("test")) - {p.name for p in lytro.pairs} == {s.name for s in lytro.sequences}
+
+
+def _build_manifest_module():
+    spec = importlib.util.spec_from_file_location("build_manifest", ROOT / "tools" / "build_manifest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_split_rule_of_the_manifest_tool():
+    rule = _build_manifest_module().name_order_split
+    splits, note = rule(["10", "9", "2", "1"], n_train=2)
+    assert splits == {"train": ["1", "2"], "test": ["9", "10"]}  # natural, not string, order
+    assert note == "natural name order, first 2 train, the other 2 test"
+    splits, note = rule([str(i) for i in range(21)], train_share=0.7)
+    assert len(splits["train"]) == 15 and splits["test"][0] == "15" and "round(0.7 n) = 15" in note
+    splits, note = rule(["b", "a"], n_train=1, extra_test=["s"])
+    assert splits == {"train": ["a"], "test": ["b", "s"]} and "1 sequences" in note
+    with pytest.raises(SystemExit, match="leaves a side empty"):
+        rule(["a", "b"], n_train=2)
+
+
+def test_regenerating_the_manifest_reproduces_it(real_data, tmp_path):
+    """tools/build_manifest.py on the shared data writes the committed manifest (hand edits get lost)."""
+    from fusionkit import paths
+
+    out = tmp_path / "m.yaml"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_manifest.py"), "--data", str(paths.data_dir()),
+                    "--weights", str(paths.weights_dir()), "--out", str(out)], check=True, capture_output=True)
+    assert yaml.safe_load(out.read_text()) == yaml.safe_load((ROOT / "data_manifest.yaml").read_text())

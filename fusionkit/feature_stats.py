@@ -1,0 +1,29 @@
+"""Statistics of feature maps, to put a paper's "these maps look alike / differ / are low-frequency" into
+numbers (e.g. DIDFuse Fig. 4). Pure functions on (..., H, W) tensors."""
+from __future__ import annotations
+
+import torch
+
+
+def map_correlation(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Pearson correlation of each pair of maps (over H x W), averaged over the leading dimensions."""
+    x, y = x - x.mean((-2, -1), keepdim=True), y - y.mean((-2, -1), keepdim=True)
+    den = (x.norm(dim=(-2, -1)) * y.norm(dim=(-2, -1))).clamp_min(1e-12)
+    return float(((x * y).sum((-2, -1)) / den).mean())
+
+
+def low_frequency_share(x: torch.Tensor, k: int = 8) -> float:
+    """Share of each map's spectral energy (mean removed) in the lowest ``k`` x ``k`` frequencies, averaged
+    over the leading dimensions (1: all energy below k cycles per side)."""
+    p = torch.fft.rfft2(x - x.mean((-2, -1), keepdim=True)).abs() ** 2
+    h, w = x.shape[-2:]
+    low = (torch.fft.fftfreq(h).abs()[:, None] < k / h) & (torch.fft.rfftfreq(w)[None, :] < k / w)
+    return float(((p * low).sum((-2, -1)) / p.sum((-2, -1)).clamp_min(1e-12)).mean())
+
+
+def most_varied_shared_channel(x: torch.Tensor, y: torch.Tensor, fused: torch.Tensor) -> tuple[int, int]:
+    """(channel, count): among the channels of (1, C, H, W) maps where neither ``x`` nor ``y`` is constant,
+    the one whose ``fused`` map varies most (largest std), and how many such channels there are."""
+    live = (x[0].flatten(1).std(1) > 0) & (y[0].flatten(1).std(1) > 0)
+    score = fused[0].flatten(1).std(1).where(live, torch.tensor(-1.0, dtype=fused.dtype))
+    return int(score.argmax()), int(live.sum())
