@@ -277,12 +277,44 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--reports", help="reports folder (default: ./reports)")
     rp.set_defaults(func=_cmd_reproduce)
 
+    from .runs import parse_shard
+
+    tr = sub.add_parser("train", help="train every model a study's notebooks use at a profile (resumable; "
+                                      "torchrun-able), optionally into the zoo")
+    tr.add_argument("--paper", required=True, help="study name (fusionkit reproduce --help lists them)")
+    tr.add_argument("--profile", type=_profile, default="smoke", metavar="{" + ",".join(PROFILES) + "}")
+    tr.add_argument("--select", nargs="+", default=None, help="plan groups (default: all; see the study's "
+                                                               "PLAN_GROUPS)")
+    tr.add_argument("--device", default=None)
+    tr.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    tr.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
+                    help="train only every N-th run of the plan from the K-th (0-based): N processes share it")
+    tr.add_argument("--zoo", action="store_true", help="keep every finished model in the zoo (zoo/<study>/)")
+    tr.set_defaults(func=_cmd_train)
+
     lg = sub.add_parser("ledger", help="write the claims ledgers (reports/<profile>/<study>/README.md) from the "
                                        "committed tables, and the README's claims summary")
     lg.add_argument("--paper", nargs="+", default=None, help="studies (default: every study with claims)")
     lg.add_argument("--profile", nargs="+", default=["quick", "paper"], choices=("smoke", "quick", "paper"))
     lg.set_defaults(func=_cmd_ledger)
     return p
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .runs import train_plan
+    from .studies import STUDIES
+
+    study = STUDIES.get(args.paper).load()
+    groups = list(getattr(study, "PLAN_GROUPS", ()))
+    bad = [s for s in args.select or [] if s not in groups]
+    if bad:
+        raise SystemExit(f"fusionkit train: --select {bad} not in {args.paper}'s plan groups: {', '.join(groups)}")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    train_plan(study, args.profile, args.select, args.shard, args.device, args.zoo)
+    return 0
 
 
 def _cmd_ledger(args: argparse.Namespace) -> int:

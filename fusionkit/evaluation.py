@@ -219,7 +219,8 @@ def score_runs(fusers: Mapping[int, Fuser], sets: Mapping[str, tuple], metrics: 
     :func:`run_effects`)."""
     frames = [score({label: f}, sets, metrics, limit=limit, convention=convention)[0].assign(run=r)
               for r, f in fusers.items()]
-    return pd.concat(frames, ignore_index=True)
+    cols = ["dataset", "method", "pair", *metrics, "run"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
 
 def comparison(per_pair: pd.DataFrame, ours: str, metrics: Sequence[str], by: str = "dataset"

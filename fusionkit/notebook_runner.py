@@ -1,8 +1,11 @@
 """Execute the study notebooks with papermill (``fusionkit run`` / ``fusionkit reproduce``)."""
 from __future__ import annotations
 
+import contextlib
+import difflib
 import os
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -26,6 +29,19 @@ class NotebookFailed(RuntimeError):
         snippet = "\n".join("    " + ln for ln in source.strip().splitlines()[:12])
         super().__init__(f"notebook {notebook} failed in cell {cell}:\n{snippet}\n{error}\n"
                          f"(executed notebook with the traceback: {output})")
+
+
+def check_profile(profile: str) -> str:
+    """``profile`` itself when it is one of :data:`PROFILES`, else a ValueError naming the valid ones and
+    the close match of a typo (``quik``: "did you mean 'quick'?"), worded as the study configs word it."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}{_did_you_mean(profile, PROFILES)}; valid: {', '.join(PROFILES)}")
+    return profile
+
+
+def _did_you_mean(name: Any, valid: Any) -> str:
+    close = difflib.get_close_matches(str(name), list(valid), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def notebooks_dir() -> Path:
@@ -78,12 +94,12 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[s
     study's config first); the executed copy goes to ``reports/<profile>/<study>/<name>.ipynb``.
     A failing notebook's provenance is marked ``failed: cell N: <error>``."""
     import papermill as pm
+    import tqdm  # noqa: F401  (tqdm reads TQDM_* once, on import: now, before the kernel's are set)
     from papermill.exceptions import PapermillExecutionError
 
     from .report import mark_failed, study_dir
 
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    check_profile(profile)
     path = resolve_notebook(notebook)
     overrides = dict(overrides or {})
     declared = notebook_parameters(path)
@@ -95,22 +111,31 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[s
     root = Path(reports_root) if reports_root else paths.reports_dir()
     out = study_dir(root, profile, study.name) / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
-    saved = {k: os.environ.get(k) for k in (*PATH_VARS, *KERNEL_DEFAULTS)}
-    # the kernel inherits the environment but runs in notebooks/: make every path absolute
+    # the kernel (papermill -> nbclient -> jupyter_client) inherits this process's environment: set it
+    # for the run, restore it after
+    saved = {k: os.environ.get(k) for k in (*PATH_VARS, *KERNEL_DEFAULTS, *KERNEL_ENV)}
+    # the kernel runs in notebooks/: make every path absolute
     for k in PATH_VARS:
         if os.environ.get(k):
             os.environ[k] = str(Path(os.environ[k]).expanduser().resolve())
     for k, v in KERNEL_DEFAULTS.items():
         os.environ.setdefault(k, v)
+    os.environ.update(KERNEL_ENV)
     os.environ["FUSIONKIT_REPORTS_DIR"] = str(root.resolve())
     try:
         pm.execute_notebook(str(path), str(out), parameters={"profile": profile, "overrides": overrides},
                             cwd=str(path.parent), progress_bar=progress, kernel_name="python3",
-                            execution_timeout=timeout)
+                            execution_timeout=timeout,
+                            extra_arguments=[f"--IPKernelApp.exec_lines={KERNEL_STARTUP}"])
+        tidy_outputs(out)
     except PapermillExecutionError as exc:
+        with contextlib.suppress(Exception):
+            tidy_outputs(out)
         mark_failed(root, profile, study.name, path.name, f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}")
         raise NotebookFailed(path, out, exc.cell_index, exc.source, f"{exc.ename}: {exc.evalue}") from None
     except Exception as exc:  # kernel died, timeout, ...
+        with contextlib.suppress(Exception):
+            tidy_outputs(out)
         mark_failed(root, profile, study.name, path.name, f"{type(exc).__name__}: {exc}")
         raise
     finally:
@@ -122,10 +147,133 @@ def run_notebook(notebook: str | Path, profile: str = "smoke", overrides: dict[s
     return out
 
 
-#: Environment defaults for the notebook kernel (a value already set wins). Every progress-bar refresh
-#: is stored in the executed notebook: at tqdm's default of 10 per second a 77-minute render kept
-#: several hundred kB of them; tqdm reads ``TQDM_MININTERVAL`` (seconds between refreshes).
+#: Environment of the notebook kernel, whatever the caller's (``make test`` and ``.ci/run`` export
+#: ``MPLBACKEND=Agg``, with which no executed notebook showed a single figure: they were only saved
+#: as PNG): figures inline, and no tqdm progress bar (every refresh of one is an output stored in the
+#: executed notebook; tqdm >= 4.66 reads ``TQDM_DISABLE`` as the default of ``disable``, also in the
+#: processes a notebook starts).
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "TQDM_DISABLE": "1"}
+
+#: Environment defaults for the notebook kernel (a value already set wins): a bar that is still drawn
+#: (a process started by the notebook that passes ``disable=False``) refreshes at most every 30 s.
 KERNEL_DEFAULTS = {"TQDM_MININTERVAL": "30"}
+
+#: Run by the kernel before the first cell (ipykernel's ``exec_lines``): see :func:`quiet_progress_bars`.
+KERNEL_STARTUP = "import fusionkit.notebook_runner as _fk_runner; _fk_runner.quiet_progress_bars(); del _fk_runner"
+
+
+def quiet_progress_bars() -> None:
+    """Make every tqdm bar of this process draw nothing, whatever its caller passes; run in each kernel
+    :func:`run_notebook` starts (``KERNEL_STARTUP``).
+
+    ``TQDM_DISABLE`` alone is not enough: tqdm's environment only changes the *default* of ``disable``,
+    and fusionkit (``disable=not progress``) and ``tqdm.notebook`` (``disable=bool(...)``, the bar of
+    ``tqdm.auto`` when ipywidgets is installed) always pass it. ``tqdm.auto`` is imported here once with
+    tqdm's warnings silenced, so a kernel without ipywidgets shows no "IProgress not found" warning."""
+    import warnings
+    from functools import wraps
+
+    from tqdm import TqdmWarning, std
+
+    init = std.tqdm.__init__
+    if getattr(init, "_fusionkit_quiet", False):
+        return
+
+    @wraps(init)
+    def quiet_init(self, *args, **kwargs):
+        if len(args) > _DISABLE_POS:  # ``disable`` given positionally
+            args = (*args[:_DISABLE_POS], True, *args[_DISABLE_POS + 1:])
+        else:
+            kwargs["disable"] = True
+        init(self, *args, **kwargs)
+
+    quiet_init._fusionkit_quiet = True
+    std.tqdm.__init__ = quiet_init
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TqdmWarning)
+        import tqdm.auto  # noqa: F401
+
+
+#: index of ``disable`` among the positional parameters of ``tqdm.__init__`` (after ``self``)
+_DISABLE_POS = 10
+
+_REDRAWN = re.compile(r".*\r(?=.)")  # a line up to its last carriage return that more text follows
+
+
+def tidy_outputs(path: str | Path) -> bool:
+    """Store a terminal's view of the stream outputs of the executed notebook ``path``: consecutive
+    outputs of one stream merged (as Jupyter shows them), each line redrawn after a carriage return (the
+    progress bar of a process the notebook started) reduced to its last state, and lines left blank by
+    a cleared bar dropped. Everything else (prints, figures, tables) is kept as it is. Returns whether
+    the notebook changed."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    changed = False
+    for cell in nb.cells:
+        if not cell.get("outputs"):
+            continue
+        merged: list[Any] = []
+        for o in cell["outputs"]:
+            if (o.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == o.get("name")):
+                merged[-1]["text"] += o["text"]
+                changed = True
+            else:
+                merged.append(o)
+        for o in merged:
+            if o.get("output_type") == "stream" and "\r" in o["text"]:
+                o["text"] = _redraws_resolved(o["text"])
+                changed = True
+        cell["outputs"] = [o for o in merged if o.get("output_type") != "stream" or o["text"]]
+    if changed:
+        nbformat.write(nb, str(path))
+    return changed
+
+
+def _redraws_resolved(text: str) -> str:
+    lines = text.split("\n")
+    kept = []
+    for i, line in enumerate(lines):
+        if "\r" in line:
+            line = _REDRAWN.sub("", line)
+            if not line.replace("\r", "").strip():  # a bar cleared at its end (``leave=False``)
+                if i < len(lines) - 1:
+                    continue
+                line = ""
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def lab_post_save_hook(os_path: str, model: Any = None, contents_manager: Any = None, **_: Any) -> None:
+    """JupyterLab's post-save hook (`make lab` sets ``ContentsManager.post_save_hook`` to it): see
+    :func:`refresh_git_index`. Never raises: a failing hook would fail the save."""
+    with contextlib.suppress(Exception):
+        refresh_git_index(os_path)
+
+
+def refresh_git_index(path: str | Path) -> bool:
+    """Let ``git status`` see a notebook saved with new outputs as unmodified.
+
+    Git's clean filter (.gitattributes, tools/setup_git_filters.sh) strips the outputs, but ``git status``
+    takes a file whose size differs from the one recorded in the index for modified without running the
+    filter. When the file, filtered, is exactly what the index holds, this records its new size and time
+    there (``git update-index``; the stored content stays the same). A file with any other change, an
+    untracked file or one outside a git checkout is left alone: nothing is ever staged. Returns whether
+    the index was updated."""
+    p = Path(path).resolve()
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=p.parent, capture_output=True, text=True, timeout=60)
+
+    staged = git("ls-files", "--stage", "--", p.name)
+    if staged.returncode or not staged.stdout.strip():
+        return False
+    blob = staged.stdout.split()[1]
+    filtered = git("hash-object", "--", p.name)  # through the clean filter of p's path
+    if filtered.returncode or filtered.stdout.strip() != blob:
+        return False
+    return git("update-index", "--", p.name).returncode == 0
 
 
 @dataclass
@@ -171,11 +319,10 @@ def reproduce(selected: list[str] | None = None, profile: str = "smoke", keep_go
     from .studies import STUDIES
 
     valid = papers()
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    check_profile(profile)
     bad = [s for s in selected or [] if s not in valid]
     if bad:
-        raise ValueError(f"unknown paper(s) {bad}; valid: {', '.join(valid)}")
+        raise ValueError(f"unknown paper(s) {bad}{_did_you_mean(bad[0], valid)}; valid: {', '.join(valid)}")
     studies = [STUDIES.get(n) for n in valid if not selected or n in selected]
     ensure_data(required_entries([s.name for s in studies]), base_url=base_url, progress=progress, fetch=fetch)
     jobs = []

@@ -39,49 +39,21 @@ report = Report.start("jcae", cfg, notebook="20_jcae_training.ipynb", datasets=j
 print(jcae.training_note(cfg))
 
 # %% [markdown]
-# ## Trainings: the Table 1 model (λ = 100), MSE only (λ = 0) and the λ of Fig. 5
+# ## Trainings and Fig. 5: the total loss for each λ
 #
-# "last-third drop" is how much the total loss still fell over the last third of the epochs: near zero
-# means the training reached its plateau.
+# The paper: beyond 30 epochs the loss converges whatever λ is, and λ = 100 converges faster.
 
 # %%
-runs, tables = jcae.trainings(cfg)
-report.tables(tables)
-tables["training_runs"]
-
-# %%
-from fusionkit.train import plot_losses
-
-fig = plot_losses(runs[cfg.lam].history)
-report.figure("loss_terms", fig)
+report.add(jcae.trainings(cfg))
 
 # %% [markdown]
-# ## Fig. 5: total loss for λ ∈ {1, 10, 100, 1000}
+# ## Fig. 4: MSE only against MSE + SSIM
 #
-# The paper: every λ converges after about 30 epochs; λ = 100 converges fastest and puts the MSE and
-# the SSIM term on a similar order of magnitude.
+# The paper: with the SSIM term the billboard's characters and the bunker's edges stay sharp.
 
 # %%
-fig = jcae.fig5(runs, cfg)
-report.figure("fig5_lambda", fig)
-
-# %% [markdown]
-# ## Fig. 4: MSE only vs MSE + SSIM, on "street" and "bunker"
-#
-# Which TNO pairs these are (we looked at all 40; the paper's billboard "street" is not among them):
+report.add(jcae.fig4(cfg))
 
 # %%
-named = jcae.named_pairs_table()
-report.table("named_pairs", named)
-named
-
-# %% [markdown]
-# The paper: with MSE alone the billboard's characters and the bunker's edges blur; adding SSIM keeps
-# them sharp.
-
-# %%
-fig, numbers = jcae.fig4(runs, cfg)
-report.figure("fig4_mse_vs_ssim", fig)
-report.table("fig4_metrics", numbers)
 report.finish()
-numbers
+report.ledger(jcae)

@@ -39,69 +39,44 @@ report = Report.start("jcae", cfg, notebook="21_jcae_comparison.ipynb", datasets
 print(jcae.training_note(cfg))
 
 # %% [markdown]
-# ## Which convention? Qcv, MI and SSIM on the paper's scale
+# ## Which convention puts Qcv, MI and SSIM on the paper's scale
 #
-# The paper's Qcv lies between 372 and 1090. Qcv is a weighted mean of squared (filtered) differences, so
-# it scales with the square of the grey range: on 8-bit levels it is in the hundreds, on [0, 1] images
-# 65,025 times smaller. MI in bits (our standard) and SSIM as a mean of the two sources' SSIM (not
-# VIFB's sum) match the paper's ranges too. Table 1 uses the standard convention on 8-bit levels.
+# The paper's Qcv lies between 372 and 1090; Qcv scales with the square of the grey range, so it is on
+# 8-bit levels (65,025 times smaller on [0, 1] images). Table 1 uses the standard convention on 8-bit levels.
 
 # %%
-scale = jcae.metric_scale(cfg)
-report.table("metric_scale", scale)
-scale
+report.add(jcae.metric_scale(cfg))
 
 # %% [markdown]
 # ## Table 1: TNO, mean ± p (paired t-test of JCAE against the method)
+#
+# The paper: JCAE first on SSIM, best among the deep methods on most metrics, behind the additive deep
+# methods (DeepFuse, DenseFuse, IFCNN) on SCD.
 
 # %%
-t1 = jcae.table1(cfg, keep=cfg.figure_pairs)
-report.tables(t1.tables)
-t1.tables["table1"]
-
-# %% [markdown]
-# Our JCAE beside the paper's "Proposed" row, and the methods we ran beside the rows they stand for. The
-# paper has JCAE best on SSIM, second to GAN on CC among the deep methods, and behind DeepFuse, DenseFuse
-# and IFCNN on SCD.
-
-# %%
-t1.tables["table1_ours_vs_paper"]
-
-# %%
-t1.tables["table1_methods_vs_paper"]
+t1 = report.add(jcae.table1(cfg))
 
 # %% [markdown]
 # ## Fusion-rule ablation: eq. 8/9 against sum, average and max (same trained model)
 #
-# The paper argues for its two rules (Sec. 2.5) but does not tabulate the alternatives. `eq8+eq9` reads
-# eq. 9's layer activity L^m as a count of non-zero activations (our default), `eq8+eq9-sum` as their sum.
+# The paper argues for its two rules (Sec. 2.5) but does not tabulate alternatives. `eq8+eq9` reads eq. 9's
+# layer activity L^m as a count of non-zero activations (our default), `eq8+eq9-sum` as their sum.
 
 # %%
-abl = jcae.rule_ablation(cfg)
-report.tables(abl)
-abl["rule_ablation"]
-
-# %%
-abl["rule_ablation_weighted_share"].df.tail(1)
+report.add(jcae.rule_ablation(cfg))
 
 # %% [markdown]
-# ## Fig. 6: private and common features of "street" and their fusion
+# ## Figs 6-8: features of "street", "street" by every method, the other named pairs
 
 # %%
-fig = jcae.fig6(cfg)
-report.figure("fig6_features", fig)
-
-# %% [markdown]
-# ## Fig. 7: "street" by every method (boxed regions enlarged)
+report.add(jcae.fig6(cfg))
 
 # %%
-fig = jcae.fig7(t1)
-report.figure("fig7_street", fig)
-
-# %% [markdown]
-# ## Fig. 8: the other pairs the paper shows (Boat is not among our TNO pairs)
+report.add(jcae.fig7(t1))
 
 # %%
-fig = jcae.fig8(t1, cfg)
-report.figure("fig8_pairs", fig)
+report.add(jcae.fig8(t1, cfg))
+
+# %%
 report.finish()
+report.ledger(jcae)

@@ -1,4 +1,6 @@
 """Measured complexity (fusionkit.complexity) against hand-computed counts and AE-Netv2's Table VI."""
+import io
+
 import pytest
 import torch
 from torch import nn
@@ -46,8 +48,32 @@ def test_trainable_only_excludes_frozen_parameters():
     assert parameter_count(m) == 11 and parameter_count(m, trainable_only=True) == 5
 
 
-@pytest.mark.parametrize("name", ["aenetv2-gcb", "aenetv2-m"])
-def test_row_has_every_field(name):
-    a = torch.rand(1, 1, 16, 16)
-    row = complexity(name, build(name), (a, a)).row()
-    assert set(row) == {"name", "height", "width", "parameters", "macs", "flops", "paper_flops", "size_mb"}
+# Per network at 16x24 (non-square, so height and width cannot be swapped; px = 384 pixels):
+#   aenetv2-gcb: the 5,378 parameters and 5,184 MACs per pixel above, all at full resolution.
+#   aenetv2-m (fire = squeeze 1x1 cin->s, expand 1x1 s->cout/2 and 3x3 s->cout/2, all with bias):
+#     C1 6*64*9 + BN 128 = 3,584            MACs/px 3,456
+#     fire1 64->64, s 16: 1,040 + 544 + 4,640 = 6,224      1,024 + 512 + 4,608 = 6,144
+#     fire2 64->128, s 32: 2,080 + 2,112 + 18,496 = 22,688  2,048 + 2,048 + 18,432 = 22,528 (on the 8x12 pooled map)
+#     fire3 192->64, s 16: 3,088 + 544 + 4,640 = 8,272     3,072 + 512 + 4,608 = 8,192
+#     C2 64*9 + BN 2 = 578                   576
+#   -> 41,346 parameters; MACs (3,456 + 6,144 + 8,192 + 576) * 384 + 22,528 * 96 = 9,216,000
+#   BN statistics (running mean and variance, fp32) of 64 + 1 channels in both.
+ROWS = {"aenetv2-gcb": (5_378, 5_184 * 384, 65), "aenetv2-m": (41_346, 9_216_000, 65)}
+
+
+@pytest.mark.parametrize("name", list(ROWS))
+def test_row_values_by_hand(name):
+    params, mac, bn_channels = ROWS[name]
+    a = torch.rand(1, 1, 16, 24)
+    model = build(name)
+    row = complexity(name, model, (a, a)).row()
+    size_mb = row.pop("size_mb")
+    assert row == {"name": name, "height": 16, "width": 24, "parameters": params, "macs": mac, "flops": 2 * mac,
+                   "paper_flops": params * 16 * 24}
+    # size: the fp32 state dict file in 10^6 bytes (MiB would be 4.6 % less, fp16 about half): within
+    # 1 % of what torch.save(model.state_dict()) writes (state_dict_bytes leaves out the dict's ~0.6 kB of
+    # module version metadata), and at least the bytes of its fp32 parameters and BN statistics
+    buf = io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    assert size_mb == pytest.approx(len(buf.getvalue()) / 1e6, rel=0.01)
+    assert size_mb * 1e6 > 4 * (params + 2 * bn_channels)

@@ -7,8 +7,10 @@ Images are 2-D grey arrays/tensors in [0, 255]; ``a`` and ``b`` are the two sour
 a = infrared). ``convention="vifb"`` reproduces the VIFB benchmark's MATLAB code for its 13
 metrics (other metrics are the same in both conventions); ``convention="didfuse"`` changes SD, SF
 and AG to the definitions that reproduce the DIDFuse (IJCAI 2020) tables. Definitions and citations:
-``REGISTRY`` and docs/metrics.md. Backends: ``"fast"`` (batched torch, default) and
-``"reference"`` (straightforward NumPy/SciPy, used to validate the fast one).
+``REGISTRY`` and docs/metrics.md. Backends: ``"fast"`` (batched torch, default:
+:mod:`.backend_torch`) and ``"reference"`` (straightforward NumPy/SciPy, used to validate the fast
+one: :mod:`.backend_numpy`); each keeps its metric functions in a ``FUNCTIONS`` registry, filled at
+the definitions, and a ``compute(names, f, a, b, convention)``.
 """
 from __future__ import annotations
 
@@ -135,7 +137,7 @@ def _evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None, c
         t = [torch.from_numpy(x)[None] for x in (F, A, B)]
         res.update({k: float(v[0]) for k, v in backend_torch.compute(full, *t, convention).items()})
     else:
-        res.update({n: backend_numpy.FUNCTIONS[n](F, A, B, convention) for n in full})
+        res.update(backend_numpy.compute(full, F, A, B, convention))
     for n, fn in NOREF.items():
         if n in need:
             res[n] = fn(F)

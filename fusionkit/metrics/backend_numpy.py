@@ -4,21 +4,41 @@ Written directly from the definitions (and, for ``convention="vifb"``, line by l
 MATLAB ``metrics/*.m``), with no attempt at speed: direct 2-D correlations
 (``scipy.signal.correlate2d``), explicit histograms, plain FFTs. The tests validate it against
 VIFB's own MATLAB outputs (``../shared/fixtures/vifb``) and hand-computed cases, and the fast
-torch backend (:mod:`.fast`) is tested against it.
+torch backend (:mod:`.backend_torch`) is tested against it.
 
 ``convention="didfuse"`` changes SD, SF and AG only, to the definitions that reproduce the DIDFuse
 papers' tables (see :data:`.registry.DIDFUSE_DEFINITIONS`).
 
-Every function takes ``(f, a, b, convention)``: the fused image and the two sources as 2-D
-float64 arrays in [0, 255] and the convention name. Definitions: ``docs/metrics.md``.
+Dispatch mirrors :mod:`.backend_torch`: each metric function is registered in :data:`FUNCTIONS`
+at its definition (``@metric("EN")``) and :func:`compute` looks the names up there. Every
+function takes ``(f, a, b, convention)``: the fused image and the two sources as 2-D float64
+arrays in [0, 255] and the convention name, and returns a float. Definitions: ``docs/metrics.md``.
 """
 from __future__ import annotations
+
+from typing import Callable, Iterable
 
 import numpy as np
 from scipy.signal import convolve2d, correlate2d
 from scipy import ndimage
 
+from ..registry import Registry
+
 STANDARD, VIFB, DIDFUSE = "standard", "vifb", "didfuse"
+
+MetricFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, str], float]
+FUNCTIONS: Registry[MetricFunction] = Registry("NumPy metric")  # name -> function
+
+
+def metric(name: str) -> Callable[[MetricFunction], MetricFunction]:
+    """Register the reference implementation of metric ``name``."""
+    return FUNCTIONS.register(name)
+
+
+def compute(names: Iterable[str], f: np.ndarray, a: np.ndarray, b: np.ndarray,
+            convention: str = STANDARD) -> dict[str, float]:
+    """Each metric in ``names`` of one triple: name -> float (an unknown name is an error)."""
+    return {n: FUNCTIONS.get(n)(f, a, b, convention) for n in names}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -80,6 +100,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------- information
+@metric("EN")
 def en(f, a, b, convention=STANDARD):
     return entropy_of_counts(np.bincount(levels(f, convention).ravel(), minlength=256).astype(float))
 
@@ -99,6 +120,7 @@ def _mi_pair(x, f, convention):
             - entropy_of_counts(joint.ravel(), log))
 
 
+@metric("MI")
 def mi(f, a, b, convention=STANDARD):
     return _mi_pair(a, f, convention) + _mi_pair(b, f, convention)
 
@@ -110,25 +132,30 @@ def _ce_pair(x, f, convention):
     return float((px[m] * np.log2(px[m] / pf[m])).sum())
 
 
+@metric("CE")
 def ce(f, a, b, convention=STANDARD):
     return (_ce_pair(a, f, convention) + _ce_pair(b, f, convention)) / 2
 
 
 # ----------------------------------------------------------------------------- statistics
+@metric("SD")
 def sd(f, a, b, convention=STANDARD):
     if convention == DIDFUSE:  # deviations from each column's mean (MATLAB mean() of a matrix)
         return float(np.sqrt(((f - f.mean(0, keepdims=True)) ** 2).mean()))
     return float(np.sqrt(((f - f.mean()) ** 2).mean()))
 
 
+@metric("CC")
 def cc(f, a, b, convention=STANDARD):
     return (pearson(a, f) + pearson(b, f)) / 2
 
 
+@metric("SCD")
 def scd(f, a, b, convention=STANDARD):
     return pearson(f - b, a) + pearson(f - a, b)
 
 
+@metric("PSNR")
 def psnr(f, a, b, convention=STANDARD):
     if convention == VIFB:
         m = (np.sqrt(((a - f) ** 2).sum()) / f.size + np.sqrt(((b - f) ** 2).sum()) / f.size) / 2
@@ -137,6 +164,7 @@ def psnr(f, a, b, convention=STANDARD):
     return float(10 * np.log10(255 ** 2 / m)) if m > 0 else float("inf")
 
 
+@metric("RMSE")
 def rmse(f, a, b, convention=STANDARD):
     if convention == VIFB:
         return float((np.sqrt(((a - f) ** 2).sum()) + np.sqrt(((b - f) ** 2).sum())) / f.size / 2)
@@ -144,6 +172,7 @@ def rmse(f, a, b, convention=STANDARD):
 
 
 # ----------------------------------------------------------------------------- gradient
+@metric("SF")
 def sf(f, a, b, convention=STANDARD):
     if convention == DIDFUSE:  # forward differences with zeros past the last column / row
         p = np.pad(f, ((0, 1), (0, 1)))
@@ -155,6 +184,7 @@ def sf(f, a, b, convention=STANDARD):
     return float(np.sqrt(rf + cf))
 
 
+@metric("AG")
 def ag(f, a, b, convention=STANDARD):
     M, N = f.shape
     if convention in (VIFB, DIDFUSE):  # MATLAB gradient(): central differences, one-sided at borders
@@ -168,12 +198,14 @@ def ag(f, a, b, convention=STANDARD):
 SOBEL = np.array([[1.0, 2, 1], [0, 0, 0], [-1, -2, -1]])  # MATLAB fspecial('sobel')
 
 
+@metric("EI")
 def ei(f, a, b, convention=STANDARD):
     gx = ndimage.correlate(f, SOBEL, mode="nearest")
     gy = ndimage.correlate(f, SOBEL.T, mode="nearest")
     return float(np.sqrt(gx ** 2 + gy ** 2).mean())
 
 
+@metric("Brenner")
 def brenner(f, a, b, convention=STANDARD):
     return float(((f[:, 2:] - f[:, :-2]) ** 2).sum() / f.size)
 
@@ -191,6 +223,7 @@ def _sobel_qabf(x):
     return g, ang
 
 
+@metric("Qabf")
 def qabf(f, a, b, convention=STANDARD):
     p = QABF
     gA, aA = _sobel_qabf(a)
@@ -217,6 +250,7 @@ def _ssim_pair(x, y):
     return float((((2 * ux * uy + C1) * (2 * sxy + C2)) / ((ux * ux + uy * uy + C1) * (sxx + syy + C2))).mean())
 
 
+@metric("SSIM")
 def ssim(f, a, b, convention=STANDARD):
     s = _ssim_pair(a, f) + _ssim_pair(b, f)
     return s if convention == VIFB else s / 2
@@ -249,6 +283,7 @@ def _ms_ssim_pair(x, y):
     return float(out)
 
 
+@metric("MS_SSIM")
 def ms_ssim(f, a, b, convention=STANDARD):
     return (_ms_ssim_pair(a, f) + _ms_ssim_pair(b, f)) / 2
 
@@ -297,6 +332,7 @@ def _vifp(ref, dist, sigma_nsq=2.0):
     return float(num / den)
 
 
+@metric("VIF")
 def vif(f, a, b, convention=STANDARD):
     return _vifp(a, f) + _vifp(b, f)
 
@@ -304,6 +340,7 @@ def vif(f, a, b, convention=STANDARD):
 VIFF_WEIGHTS = np.array([1.0, 0.0, 0.15, 1.0]) / 2.15
 
 
+@metric("VIFF")
 def viff(f, a, b, convention=STANDARD):
     sq, C = 0.005 * 255 * 255, 1e-7
     per = []
@@ -326,6 +363,7 @@ def _fft_filter(x, H_centred):
     return np.fft.ifft2(np.fft.ifftshift(np.fft.fftshift(np.fft.fft2(x)) * H_centred))
 
 
+@metric("Qcv")
 def qcv(f, a, b, convention=STANDARD):
     if convention == VIFB:
         a, b, f = normalize1(a), normalize1(b), normalize1(f)
@@ -352,6 +390,7 @@ def _qcb_gauss(sigma):
     return np.exp(-(x * x + y * y) / (2 * sigma * sigma)) / (2 * np.pi * sigma * sigma)
 
 
+@metric("Qcb")
 def qcb(f, a, b, convention=STANDARD):
     if convention == VIFB:
         a, b, f = normalize1(a), normalize1(b), normalize1(f)
@@ -374,10 +413,3 @@ def qcb(f, a, b, convention=STANDARD):
         l1 = C1 * C1 / (C1 * C1 + C2 * C2)
         l2 = C2 * C2 / (C1 * C1 + C2 * C2)
         return float((l1 * Q1 + l2 * Q2).mean())
-
-
-FUNCTIONS = {
-    "EN": en, "SD": sd, "SF": sf, "AG": ag, "MI": mi, "CC": cc, "SCD": scd, "VIF": vif, "VIFF": viff,
-    "Qabf": qabf, "Qcv": qcv, "Qcb": qcb, "SSIM": ssim, "MS_SSIM": ms_ssim, "EI": ei, "CE": ce,
-    "PSNR": psnr, "RMSE": rmse, "Brenner": brenner,
-}
