@@ -106,6 +106,7 @@ def test_committed_ledger_is_current_and_links_resolve(page):
     rows = L.evaluate(led, page.parent)
     assert page.read_text() == L.render(led, page.parent.parent.name, page.parent, rows), \
         f"{page} is stale: run `fusionkit ledger`"
+    assert L.ERROR_NOTE not in page.read_text(), f"{page}: a claim's test failed to run"
     for target in LINK.findall(page.read_text()):
         assert (page.parent / target).resolve().exists(), f"{page}: link {target} does not resolve"
 

@@ -36,6 +36,9 @@ HOLDS, FAILS, INCONCLUSIVE, UNTESTABLE, NOT_RUN = ("holds", "does not hold", "in
 VERDICTS = (HOLDS, FAILS, INCONCLUSIVE, UNTESTABLE, NOT_RUN)
 
 
+ERROR_NOTE = "the test could not run on these tables"  # committed ledgers must not contain it (tested)
+
+
 class MissingEvidence(FileNotFoundError):
     """The table a test reads is not in the report folder (the notebook did not run at this profile)."""
 
@@ -207,6 +210,8 @@ class BestOf(Test):
                     continue
                 sign = 1 if higher_is_better(m) else -1
                 order = (wide.mean() * sign).sort_values(ascending=False).index
+                if len(order) < 2:
+                    continue
                 rival = order[1] if order[0] == self.method else order[0]
                 p = float(stats.ttest_rel(wide[self.method], wide[rival]).pvalue)
                 n += 1
@@ -361,6 +366,8 @@ def evaluate(ledger: Ledger, folder: Path) -> list[Row]:
             out = c.test.decide(folder)
         except MissingEvidence as e:
             out = Outcome(NOT_RUN, f"{e}")
+        except (KeyError, ValueError, IndexError) as e:  # e.g. a smoke table too small for the test
+            out = Outcome(NOT_RUN, f"{ERROR_NOTE}: {type(e).__name__}: {e}")
         links = [_link(folder, name) for name in c.test.evidence]
         rows.append(Row(c, out, [x for x in links if x]))
     return rows

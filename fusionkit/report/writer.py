@@ -115,7 +115,8 @@ class Report:
         self.dir.mkdir(parents=True, exist_ok=True)
         csv = self.dir / f"{name}.csv"
         atomic_write_text(csv, df.to_csv(index=index))
-        md = df.to_markdown(floatfmt=float_fmt, index=index)
+        shown = df.astype(object).where(df.notna(), None)  # NaN / <NA> print as '-', not 'nan'
+        md = shown.to_markdown(floatfmt=float_fmt, index=index, missingval="-")
         atomic_write_text(self.dir / f"{name}.md", self._header(caption) + md + "\n")
         self.outputs += [f"{name}.csv", f"{name}.md"]
         return csv

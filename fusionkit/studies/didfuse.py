@@ -238,7 +238,8 @@ def fig4(cfg: Config, channel: int = 0, k: int = 8) -> Section:
     (b, d), t = maps, pd.DataFrame(rows)
     fig = viz.feature_map_grid([("infrared", it["a"][0]), ("visible", it["b"][0]), ("$B_I$", b[0, channel]),
                                 ("$D_I$", d[0, channel]), ("$B_V$", b[1, channel]), ("$D_V$", d[1, channel])],
-                               scales=[None, None, "B", "D", "B", "D"])
+                               scales=[None, None, "B", "D", "B", "D"],
+                               title=f"Fig. 4: base and detail maps (channel {channel}) of TNO {it['name']}, run 0")
     return Section("Fig. 4: deep image decomposition", {"fig4_decomposition": Table(t, (
         f"Fig. 4 in numbers (TNO {it['name']}): the loss's feature gaps (eq. (1)), channel-mean correlation of the "
         f"base and detail maps of the two sources, and the share of spectral energy in the lowest {k}x{k} "

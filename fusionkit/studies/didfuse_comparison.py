@@ -109,7 +109,7 @@ def fig6(cfg: Config, t5: Section) -> Section:
                         cfg.convention)
     runs = pd.concat([per_pair[per_pair.method == "DIDFuse (ours)"].assign(run=0), ours])
     per_run = runs.groupby(["dataset", "run"], sort=False)[list(METRICS)].mean().reset_index()
-    precision = {i: train(cfg, run_spec(cfg, "none", i)).meta.get("precision") for i in per_run.run.unique()}
+    precision = {int(i): train(cfg, run_spec(cfg, "none", int(i))).meta.get("precision") for i in per_run.run.unique()}
     per_run.insert(2, "training precision", per_run.run.map(precision))
     pairs = t5.data["means"].join(per_pair.groupby(["dataset", "method"]).pair.nunique())
     full = pairs.groupby(level=0).pair.transform("max") == pairs.pair

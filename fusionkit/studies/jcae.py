@@ -209,7 +209,7 @@ def fig4(cfg: Config, runs: dict[float, Run] | None = None) -> Section:
     d = t.groupby("loss", sort=False)["SSIM"].mean()
     return Section("Fig. 4: MSE only vs MSE + SSIM", {"fig4_metrics": Table(t, "Fig. 4 in numbers (eq. 8/9 rules)",
                                                                               False)},
-                   {"fig4_mse_vs_ssim": viz.image_grid(grid, titles)},
+                   {"fig4_mse_vs_ssim": viz.image_grid(grid, titles, title="Fig. 4: MSE only vs MSE + SSIM")},
                    f"Mean SSIM of the two pairs: {d.iloc[0]:.4f} (MSE only) vs {d.iloc[1]:.4f} (MSE + SSIM).")
 
 
@@ -325,8 +325,8 @@ def fig6(cfg: Config) -> Section:
               (f"(c) private IR #{kp}", f["private_a"][0, kp]), (f"(d) private VIS #{kp}", f["private_b"][0, kp]),
               ("(e) fused, eq. 8", fp[0, kp]), (f"(f) common IR #{kc}", f["common_a"][0, kc]),
               (f"(g) common VIS #{kc}", f["common_b"][0, kc]), ("(h) fused, eq. 9", fc[0, kc])]
-    return Section("Fig. 6: private and common features of 'street'", figures={
-        "fig6_features": viz.feature_map_grid(panels, scales=[None, None, "p", "p", "p", "c", "c", "c"])},
+    fig = viz.feature_map_grid(panels, scales=[None, None, "p", "p", "p", "c", "c", "c"], title="Fig. 6: 'street'")
+    return Section("Fig. 6: private and common features of 'street'", figures={"fig6_features": fig},
         finding=f"{np_} of {fp.shape[1]} private and {nc} of {fc.shape[1]} common channels are active in both "
                 f"sources; channels {kp} and {kc} are shown.")
 
@@ -345,6 +345,6 @@ def fig8(t1: Section, cfg: Config) -> Section:
     rows = list(next(iter(kept.values())))
     grid = [[kept[n][r] / 255.0 for n in names] for r in rows]
     titles = [[f"{n} (TNO {NAMED_PAIRS[n][0]})" if i == 0 else "" for n in names] for i in range(len(rows))]
-    return Section("Fig. 8: the other named pairs", figures={"fig8_pairs": viz.image_grid(grid, titles, row_labels=rows,
-                                                                                           cell=2.0)},
+    fig = viz.image_grid(grid, titles, row_labels=rows, cell=2.0, title="Fig. 8: the paper's other named pairs")
+    return Section("Fig. 8: the other named pairs", figures={"fig8_pairs": fig},
                    finding=f"{len(names)} of the paper's 7 pairs (Boat is not among our TNO pairs).")

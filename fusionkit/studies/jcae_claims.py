@@ -23,7 +23,7 @@ def _ssim_loss_helps(fig4: pd.DataFrame) -> tuple[str, str]:
 
 def _all_converge(runs: pd.DataFrame) -> tuple[str, str]:
     """Fig. 5: every lambda's total loss fell by less than 15 % over the last third of the epochs."""
-    drops = runs.set_index("lam")["last-third drop of the total %"]
+    drops = runs.set_index("lam")["last-third drop %"]
     ok = bool((drops < 15).all())
     return (HOLDS if ok else FAILS), "last-third drop " + ", ".join(f"λ {k:g}: {v:.1f} %" for k, v in drops.items())
 
