@@ -40,7 +40,7 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
 ## Verification
 
 * VIFB's MATLAB values (`../shared/fixtures/vifb`, 25 methods x 5 image pairs x 13 metrics) are
-  reproduced with `convention="vifb"` (`tests/test_metrics_references.py`, table:
+  reproduced with `convention="vifb"` (`tests/metrics/test_metrics_references.py`, table:
   `reports/benchmarks/metrics_vifb.md`). For 23 of the 25 methods every value is within 0.5 %. For
   YDTR and SwinFusion a few values (CE, MI, Qcb, Qcv) differ by up to 1.5 %, while the other metrics of
   the same images match; since these two methods' files decode to the values the other 23 methods
@@ -48,7 +48,7 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
   added to VIFB later). This cannot be verified here.
 * Hand-computed cases (a 4x4 step image per metric, constant and identical images), symmetry,
   invariance and range properties, and the DIDFuse paper's value ranges on TNO
-  (`tests/test_metrics_hand.py`, `tests/test_metrics_references.py`).
+  (`tests/metrics/test_metrics_hand.py`, `tests/metrics/test_metrics_references.py`).
 * NIQE uses the pristine model of the original MATLAB release as shipped in the PyPI package
   `absolutely-not-scikit-video` (`skvideo/measure/data/niqe_image_params.mat`; only that file is read)
   and follows the release's `computequality.m` (96x96 patches, MATLAB bicubic `imresize` re-implemented);
