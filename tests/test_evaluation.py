@@ -102,3 +102,51 @@ def test_score_takes_named_subsets_and_fuses_sequences_first_with_last(real_data
     assert torch.equal(seen[0][0][0], srcs[0]) and torch.equal(seen[0][1][0], srcs[-1]) and len(srcs) == 5
     with pytest.raises(ValueError, match="no pair"):
         open_set("cddfuse-mri-ct", None, ("nope",))
+
+
+# ----------------------------------------------------------------------------- the comparison helpers
+def _frame():
+    import pandas as pd
+
+    rows = [{"dataset": "D", "method": m, "pair": p, "EN": v + 0.1 * p, "Qcv": 10 - v}
+            for m, v in (("a", 2.0), ("b", 1.0)) for p in range(4)]
+    rows.append({"dataset": "D", "method": "c", "pair": 0, "EN": 9.0, "Qcv": 0.0})  # scored on one pair only
+    return pd.DataFrame(rows)
+
+
+def test_on_common_pairs_keeps_the_pairs_every_method_has():
+    from fusionkit.evaluation import on_common_pairs
+
+    out = on_common_pairs(_frame())
+    assert sorted(out.pair.unique()) == [0] and sorted(out.method) == ["a", "b", "c"]
+
+
+def test_comparison_means_pairs_best_and_ttests():
+    import pytest
+
+    from fusionkit.evaluation import comparison
+
+    c = comparison(_frame(), "a", ["EN", "Qcv"])
+    assert c["means"].loc[("D", "a"), "EN"] == pytest.approx(2.15) and c["pairs"].loc[("D", "c")] == 1
+    best = c["best"].xs("D")
+    assert best.loc["c", "EN"] == "**9.000**" and best.loc["c", "Qcv"] == "**0.000**"  # Qcv: lower is better
+    t = c["ttests"]
+    row = t[(t.method == "b") & (t.metric == "EN")].iloc[0]
+    assert row["mean_diff"] == pytest.approx(1.0) and row["n"] == 4
+
+
+def test_larger_value_table_and_relative_gap():
+    import pandas as pd
+    import pytest
+
+    from fusionkit.evaluation import larger_value_table, mean_with_p, relative_gap
+
+    means = pd.DataFrame({"EN": [7.0, 6.5], "SD": [40.0, 41.0]}, index=["none", "abl"])
+    table, counts = larger_value_table(means, "none", {1: "abl"})
+    assert counts == {1: (1, 1)} and table.loc["EN", "Exp. 1: abl / Ours"] == "**7.000**"
+    assert table.loc["SD", "Exp. 1: abl / Test"] == "**41.000**" and list(table.loc["Overall # larger value"]) == ["1", "1"]
+    g = relative_gap(pd.Series({"EN": 6.3}), pd.Series({"EN": 7.0}), {"EN": 0.03})
+    assert g.loc["EN", "difference %"] == pytest.approx(-10.0) and not g.loc["EN", "within target"]
+    tests = pd.DataFrame([{"method": "b", "metric": "EN", "p": 0.012}])
+    cells = mean_with_p(pd.DataFrame({"EN": [2.0, 1.0]}, index=["a", "b"]), tests)
+    assert list(cells.EN) == ["2.0000", "1.0000 ± 0.01"]

@@ -13,7 +13,7 @@ def test_compare_with_paper_by_hand():
     ours = pd.DataFrame({"EN": [7.0, 6.5], "SD": [40.0, 35.0]}, index=pd.Index(["A", "B"], name="method"))
     paper = pd.DataFrame({"EN": [6.8, 6.0], "VIF": [0.9, 0.7]}, index=["A", "C"])
     t = compare_with_paper(ours, paper)
-    assert list(t.index) == ["A", "B", "C"]
+    assert list(t.index) == ["A", "C", "B"]  # the paper's rows in its order, then ours it lacks
     assert t.loc["A", "EN (Δ)"] == pytest.approx(0.2)
     assert np.isnan(t.loc["B", "EN (paper)"]) and np.isnan(t.loc["C", "EN (ours)"])
     assert np.isnan(t.loc["A", "VIF (ours)"]) and t.loc["C", "VIF (paper)"] == 0.7
@@ -111,3 +111,39 @@ def test_index_best_profile_first_and_smoke_kept_apart(tmp_path):
 def test_report_requires_profile(tmp_path):
     with pytest.raises(ValueError, match="profile"):
         Report("x", {"seed": 1}, root=tmp_path)
+
+
+def test_report_add_writes_a_sections_tables_and_figures_and_stamps_smoke_figures(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from fusionkit.report import Report, Section, Table, not_run
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    sec = Section("T", {"t1": Table(pd.DataFrame({"a": [1]}), "cap", False), "t1_per_pair": pd.DataFrame({"b": [2]})},
+                  {"f1": fig}, "one finding")
+    rep = Report("s", {"profile": "smoke", "seed": 0}, root=tmp_path)
+    assert rep.add(sec) is sec
+    d = tmp_path / "smoke" / "s"
+    assert {p.name for p in d.iterdir()} >= {"t1.csv", "t1.md", "t1_per_pair.csv", "f1.png"}
+    assert any(t.get_gid() == "smoke-note" and "smoke" in t.get_text() for t in fig.texts)  # says so
+    assert sec.shown() == ["t1"] and "one finding" in sec._repr_markdown_()
+    with pytest.raises(KeyError, match="has no table 'x'"):
+        sec["x"]
+    with pytest.raises(TypeError, match="Section"):
+        rep.add({"t": sec.tables["t1"]})
+    nr = not_run("Fig. 8", "fig8_numbers", "single_task_net is None")
+    assert nr.finding.startswith("Not run") and list(nr["fig8_numbers"].df.columns) == ["not run"]
+
+
+def test_compare_with_paper_keeps_the_papers_order_and_adds_relative_delta():
+    from fusionkit.report import compare_with_paper
+
+    ours = pd.DataFrame({"SD": [33.0], "EN": [6.6]}, index=["x"])
+    paper = pd.DataFrame({"EN": [6.0], "SD": [30.0]}, index=["x"])
+    t = compare_with_paper(ours, paper)
+    assert list(t.columns[:4]) == ["EN (ours)", "EN (paper)", "EN (Δ)", "EN (Δ %)"]
+    assert t.loc["x", "SD (Δ %)"] == pytest.approx(10.0) and t.loc["x", "EN (Δ %)"] == pytest.approx(10.0)

@@ -213,3 +213,21 @@ def test_smoke_note_only_on_smoke_figures_and_once():
     assert "not a result" in viz.SMOKE_NOTE
     fig.canvas.draw()
     assert notes[0].get_window_extent().width <= fig.bbox.width  # fits the figure
+
+
+def test_grouped_bars_and_wrapped_zoom_grid():
+    import numpy as np
+    import pandas as pd
+
+    from fusionkit import viz
+
+    t = pd.DataFrame({"mixture": [0.4, 0.5], "single": [0.3, 0.6]}, index=["ir-vis", "medical"])
+    fig = viz.grouped_bars(t, "title", "Combined (unitless)", "task")
+    ax = fig.axes[0]
+    assert ax.get_title() == "title" and ax.get_ylabel().startswith("Combined") and len(ax.patches) == 4
+    assert len(fig.legends) + len([a for a in fig.axes if a.get_legend()]) == 1
+    imgs = [(f"m{i}", np.full((20, 30), i / 10)) for i in range(7)]
+    fig = viz.wrapped_zoom_grid(imgs, 4, ((0.1, 0.1, 0.3, 0.3, "red"), (0.5, 0.5, 0.3, 0.3, "green")), title="t")
+    main = [a for a in fig.axes if a.get_title() or not a.images]
+    assert sum(1 for a in fig.axes if a.images and a.get_title() in {n for n, _ in imgs}) == 7
+    assert len([a for a in main if not a.images and not a.get_title()]) >= 1  # the eighth cell is blank

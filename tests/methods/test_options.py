@@ -65,3 +65,12 @@ def test_cli_options_are_parsed_as_yaml_scalars(tmp_path, capsys):
                "--no-progress"])
     assert rc == 0, capsys.readouterr().err
     assert (tmp_path / "out" / "1.png").is_file()
+
+
+def test_every_method_accepts_a_device_and_numpy_methods_ignore_it():
+    from fusionkit import methods
+
+    m = methods.get("gff", device="cpu")
+    assert "device" not in m.options
+    with pytest.raises(ValueError, match="unknown option"):
+        methods.get("gff", devise="cpu")
