@@ -274,7 +274,7 @@ def table3(cfg: Config) -> Section:
     t = E.pm(a["mean"], a["std"]).T[list(STRATEGIES)].rename(columns=STRATEGIES)
     rep = paper_tables.load("didfuse", 3)
     winners = pd.DataFrame([{"metric": m, f"best (ours, {ds})": STRATEGIES[a["mean"][m].idxmax()],
-                             **{f"best (paper, {d})": STRATEGIES[r.set_index("strategy")["mean"].idxmax()]
+                             **{f"best (paper, {d})": STRATEGIES.get(b := r.set_index("strategy")["mean"].idxmax(), b)
                                 for d, r in rep[rep.metric == m].groupby("dataset", sort=False)}} for m in METRICS])
     reported = paper_tables.pivot("didfuse", 3, ["dataset", "metric"], columns="strategy", values="mean",
                                   order=list(STRATEGIES)).rename(columns=STRATEGIES)

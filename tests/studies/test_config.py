@@ -20,7 +20,7 @@ def test_presets_and_overrides_apply_in_order():
 
 
 def test_unknown_names_types_and_profiles_are_errors_naming_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['epoch'\].*valid: seed, runs"):
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['epoch'\].*valid: seed, device, runs"):
         didfuse.config("smoke", epoch=3)
     with pytest.raises(ValueError, match="Config.epochs: 'abc' is not a valid int"):
         didfuse.config("smoke", epochs="abc")
