@@ -21,9 +21,9 @@ def low_frequency_share(x: torch.Tensor, k: int = 8) -> float:
     return float(((p * low).sum((-2, -1)) / p.sum((-2, -1)).clamp_min(1e-12)).mean())
 
 
-def most_varied_shared_channel(x: torch.Tensor, y: torch.Tensor, fused: torch.Tensor) -> tuple[int, int]:
-    """(channel, count): among the channels of (1, C, H, W) maps where neither ``x`` nor ``y`` is constant,
-    the one whose ``fused`` map varies most (largest std), and how many such channels there are."""
-    live = (x[0].flatten(1).std(1) > 0) & (y[0].flatten(1).std(1) > 0)
-    score = fused[0].flatten(1).std(1).where(live, torch.tensor(-1.0, dtype=fused.dtype))
-    return int(score.argmax()), int(live.sum())
+def most_active_shared_channel(x: torch.Tensor, y: torch.Tensor) -> tuple[int, int]:
+    """(channel, count): the channel of (1, C, H, W) maps ``x``, ``y`` whose weaker map varies most, i.e. the
+    largest min(std x_c, std y_c), so that both sources show structure on a shared grey scale; and how many
+    channels vary in both (std > 0)."""
+    sx, sy = x[0].flatten(1).std(1), y[0].flatten(1).std(1)
+    return int(torch.minimum(sx, sy).argmax()), int(((sx > 0) & (sy > 0)).sum())

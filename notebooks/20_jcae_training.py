@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # JCAE: training, the loss weight λ (Fig. 5) and MSE vs MSE+SSIM (Fig. 4)
+# # JCAE: training, the loss weight λ (Fig. 5), MSE vs MSE+SSIM (Fig. 4) and the features of "street" (Fig. 6)
 #
 # Paper: Zhang, Gao, Xiong, Luo & Wu, *A Joint Convolution Auto-encoder Network for Infrared and Visible
 # Image Fusion* (`../shared/papers/001_6362801b0cc60012.txt`). JCAE encodes each source with a private
@@ -53,6 +53,15 @@ report.add(jcae.trainings(cfg))
 
 # %%
 report.add(jcae.fig4(cfg))
+
+# %% [markdown]
+# ## Fig. 6: private and common features of "street" and their fusion
+#
+# The paper: the private branches hold each source's own detail (billboard, pedestrians), the common branch
+# the shared structure (car, road). One channel of each is shown, on shared grey scales.
+
+# %%
+report.add(jcae.fig6(cfg))
 
 # %%
 report.finish()

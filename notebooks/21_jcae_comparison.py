@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # JCAE: Table 1, Figs 6-8 and the fusion-rule ablation
+# # JCAE: Table 1, Figs 7-8 and the fusion-rule ablation
 #
 # Paper: Zhang, Gao, Xiong, Luo & Wu, *A Joint Convolution Auto-encoder Network for Infrared and Visible
 # Image Fusion* (`../shared/papers/001_6362801b0cc60012.txt`). Fusion (Sec. 2.5): the private features by
@@ -66,10 +66,7 @@ t1 = report.add(jcae.table1(cfg))
 report.add(jcae.rule_ablation(cfg))
 
 # %% [markdown]
-# ## Figs 6-8: features of "street", "street" by every method, the other named pairs
-
-# %%
-report.add(jcae.fig6(cfg))
+# ## Figs 7-8: "street" by every method, the other named pairs (Fig. 6 is in notebook 20)
 
 # %%
 report.add(jcae.fig7(t1))

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from fusionkit.feature_stats import low_frequency_share, map_correlation, most_varied_shared_channel
+from fusionkit.feature_stats import low_frequency_share, map_correlation, most_active_shared_channel
 
 
 def test_map_correlation_of_known_pairs():
@@ -21,13 +21,10 @@ def test_low_frequency_share_separates_slow_from_fast_patterns():
     assert low_frequency_share(fast, k=4) == pytest.approx(0.0, abs=1e-9)
 
 
-def test_most_varied_shared_channel_skips_constant_maps():
+def test_most_active_shared_channel_wants_both_maps_varied():
     x = torch.zeros(1, 3, 4, 4)
     y = torch.zeros(1, 3, 4, 4)
-    x[0, 0] = torch.rand(4, 4)  # channel 0 varies in x only: not shared
-    x[0, 1], y[0, 1] = torch.rand(4, 4), torch.rand(4, 4)
-    x[0, 2], y[0, 2] = torch.rand(4, 4) * 0.1, torch.rand(4, 4)
-    fused = torch.maximum(x, y)
-    fused[0, 0] = torch.rand(4, 4) * 100  # the most varied fused map, but not shared
-    k, n = most_varied_shared_channel(x, y, fused)
-    assert n == 2 and k in (1, 2) and k == int(fused[0, 1:].flatten(1).std(1).argmax()) + 1
+    x[0, 0] = torch.rand(4, 4) * 100  # strong in x, silent in y: not shown
+    x[0, 1], y[0, 1] = torch.rand(4, 4), torch.rand(4, 4) * 0.01  # y barely varies
+    x[0, 2], y[0, 2] = torch.rand(4, 4), torch.rand(4, 4)  # both vary: the one to show
+    assert most_active_shared_channel(x, y) == (2, 2)

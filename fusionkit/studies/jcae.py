@@ -307,9 +307,9 @@ def weighted_share(model: torch.nn.Module, cfg: Config) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- Figs 6-8
 def fig6(cfg: Config) -> Section:
     """Fig. 6: one channel of the private and common features of 'street' and their fused maps (eq. 8,
-    eq. 9). The channel shown: among the maps active in both sources (neither private map constant), the
-    one whose fused map varies most (the paper does not say which channel it shows)."""
-    from ..feature_stats import most_varied_shared_channel
+    eq. 9). The channel shown: the one whose weaker source map varies most, so that both sources show
+    structure on the shared grey scale (the paper does not say which channel it shows)."""
+    from ..feature_stats import most_active_shared_channel
     from ..fusion_rules import jcae_common
 
     it = named_pair("street")
@@ -319,8 +319,8 @@ def fig6(cfg: Config) -> Section:
         fp = torch.maximum(f["private_a"], f["private_b"])
         fc = jcae_common(f["common_a"], f["common_b"], "count")
 
-    (kp, np_), (kc, nc) = (most_varied_shared_channel(f["private_a"], f["private_b"], fp),
-                           most_varied_shared_channel(f["common_a"], f["common_b"], fc))
+    (kp, np_), (kc, nc) = (most_active_shared_channel(f["private_a"], f["private_b"]),
+                           most_active_shared_channel(f["common_a"], f["common_b"]))
     panels = [("(a) infrared", it["a"][0]), ("(b) visible", it["b"][0]),
               (f"(c) private IR #{kp}", f["private_a"][0, kp]), (f"(d) private VIS #{kp}", f["private_b"][0, kp]),
               ("(e) fused, eq. 8", fp[0, kp]), (f"(f) common IR #{kc}", f["common_a"][0, kc]),
