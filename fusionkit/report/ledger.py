@@ -60,7 +60,7 @@ def read_table(folder: Path, name: str) -> pd.DataFrame:
     """``<folder>/<name>.csv``; :class:`MissingEvidence` when it is not there."""
     path = Path(folder) / f"{name}.csv"
     if not path.is_file():
-        raise MissingEvidence(f"{path.name} is not in {folder}")
+        raise MissingEvidence(f"{path.name} is not in this report folder")
     return pd.read_csv(path)
 
 
