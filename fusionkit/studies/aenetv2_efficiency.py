@@ -110,7 +110,10 @@ def table5(cfg: Config, trained: dict[str, Run] | None = None) -> Section:
     trained = trained or trained_nets(cfg)
     dev = torch.device(cfg.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     sync = torch.cuda.synchronize if dev.type == "cuda" else None
+    import os
+
     pairs = timing_pairs(cfg, cfg.time_pairs)
+    load = f"{torch.get_num_threads()} torch thread(s), 1-min load average {os.getloadavg()[0]:.1f} at the start"
     fusers: dict[str, tuple[Any, torch.nn.Module | None]] = {}
     others = cfg.time_methods if cfg.time_methods is not None else methods.names()
     for name in (n for n in others if not n.startswith("aenetv2")):  # ours: the models of this run
@@ -134,7 +137,7 @@ def table5(cfg: Config, trained: dict[str, Run] | None = None) -> Section:
     df = pd.DataFrame(rows).set_index("method")
     ours = df.loc[[n for n in trained if n in df.index], "median ms"]
     return Section("Table V: time per pair", {"table5": Table(df, (
-                     f"Table V on {dev.type}: ms per {cfg.time_size}x{cfg.time_size} grey pair (first pair excluded, "
+                     f"Table V on {dev.type} ({load}): ms per {cfg.time_size}x{cfg.time_size} grey pair (first pair excluded, "
                      f"saving excluded; methods slower than 1 s: {cfg.time_pairs_slow} pairs, else {cfg.time_pairs}); "
                      f"model size of the fp32 state dict. The paper: RTX 2070 / its CPU, 300 pairs; its AE-Netv2 sizes "
                      f"are ~12 bytes per parameter (e.g. 0.069 MB for 5,378), IFCNN's 0.32 MB is 4 bytes per parameter"))},
