@@ -46,7 +46,8 @@ print(didfuse.training_note(cfg))
 # in `table5_numeric`.
 
 # %%
-t5 = report.add(didfuse.table5(cfg))
+t5 = didfuse.table5(cfg)
+report.add(t5)  # written, and shown inline (the last line of a cell is displayed)
 
 # %% [markdown]
 # ## Trained here vs the authors' checkpoint

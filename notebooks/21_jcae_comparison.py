@@ -54,7 +54,8 @@ report.add(jcae.metric_scale(cfg))
 # methods (DeepFuse, DenseFuse, IFCNN) on SCD.
 
 # %%
-t1 = report.add(jcae.table1(cfg))
+t1 = jcae.table1(cfg)
+report.add(t1)  # written, and shown inline (the last line of a cell is displayed)
 
 # %% [markdown]
 # ## Fusion-rule ablation: eq. 8/9 against sum, average and max (same trained model)

@@ -46,7 +46,8 @@ report.add(aenetv2.table6(cfg))
 
 # %%
 runs = aenetv2.trained_nets(cfg)
-t5 = report.add(aenetv2.table5(cfg, runs))
+t5 = aenetv2.table5(cfg, runs)
+report.add(t5)  # written, and shown inline (the last line of a cell is displayed)
 
 # %% [markdown]
 # ## Table VII: the architectures, mean over the tasks of each task's mean
@@ -55,7 +56,8 @@ t5 = report.add(aenetv2.table5(cfg, runs))
 # smallest time and size.
 
 # %%
-t7 = report.add(aenetv2.table7(cfg, runs, t5.data["times"]))
+t7 = aenetv2.table7(cfg, runs, t5.data["times"])
+report.add(t7)  # written, and shown inline (the last line of a cell is displayed)
 
 # %% [markdown]
 # ## Fig. 10 (quality, time and size) and Figs 4-5 (one test pair per task)

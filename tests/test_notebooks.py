@@ -104,3 +104,13 @@ def test_no_backend_is_forced_and_no_loop_of_more_than_a_few_lines():
                 assert node.end_lineno - node.lineno < 4, f"{path.name}:{node.lineno}: move this loop into the package"
     pkg = Path(__file__).resolve().parent.parent / "fusionkit"
     assert not [p for p in pkg.rglob("*.py") if "matplotlib.use(" in p.read_text()]
+
+
+def test_every_section_is_shown_inline():
+    """`x = report.add(...)` writes a section but shows nothing (an assignment displays no value): a section
+    is added as the last expression of its cell."""
+    import re
+
+    for py in sorted(NB.glob("*.py")):
+        bad = [ln for ln in py.read_text().splitlines() if re.match(r"\s*\w+\s*=\s*report\.add\(", ln)]
+        assert not bad, f"{py.name}: {bad}"
