@@ -280,12 +280,16 @@ def table3(cfg: Config) -> Section:
                                   order=list(STRATEGIES)).rename(columns=STRATEGIES)
     n, spread = per_pair.pair.nunique(), "mean ± std over trainings" if cfg.runs > 1 else "one training: no spread"
     ours_best = winners[f"best (ours, {ds})"].value_counts()
+    rel = (100 * (a["mean"].div(a["mean"].loc["weighted"]) - 1)).drop(index="weighted").T.rename(columns=STRATEGIES)
+    fig = viz.grouped_bars(rel.rename_axis(columns="strategy"), title=f"Table III on {ds}: each strategy vs Ave w/o CAM",
+                           ylabel="difference from Ave w/o CAM (%)", xlabel="metric")
     return Section("Table III: fusion strategies", {
         "table3": Table(t, f"Table III on {ds} ({n} pairs, {cfg.runs} training(s); {spread}). " + training_note(cfg)),
         "table3_numeric": Table(a["mean"].T[list(STRATEGIES)], f"Table III on {ds}: means"),
         "table3_winners": Table(winners, "Table III: best strategy per metric, ours vs the paper", False),
         "table3_reported": Table(reported, "Table III as reported (means; NIR-Street, NIR-Urban; the paper's order)"),
         "table3_per_pair": Table(per_pair, "Table III: metrics per pair, strategy and training", False)},
+        figures={"table3_strategies": fig},
         finding=f"Best strategy on most metrics here: {ours_best.index[0]} ({ours_best.iloc[0]} of {len(METRICS)}); "
                 f"the paper: Sal-Att & CAM on all.", show=("table3", "table3_winners"))
 
@@ -310,6 +314,10 @@ def table4(cfg: Config) -> Section:
     effects = E.run_effects(per_pair, "ablation", "none", METRICS,
                             reported.rename(columns={"ours": "reference", "test": "variant"}))
     ds, sig = next(iter(VAL_SETS)), effects[effects["p (Welch)"] < 0.05]
+    rel = effects.assign(pct=100 * effects.difference / effects.variant).pivot_table(
+        index="metric", columns="ablation", values="pct", sort=False)[[a for a, _ in ABLATIONS.values()]]
+    fig = viz.grouped_bars(rel, title=f"Table IV on {ds}: full model vs each ablation ({cfg.ablation_runs} trainings a side)",
+                           ylabel="full minus ablation (% of ablation)", xlabel="metric")
     return Section("Table IV: ablations", {
         "table4_effects": Table(effects, (
             f"Table IV, effect of each ablation over independent trainings ({ds}, rule {rule}): full model minus "
@@ -321,6 +329,7 @@ def table4(cfg: Config) -> Section:
         "table4_reported": Table(rep.pivot_table(index=["dataset", "metric"], columns="experiment",
                                                  values=["ours", "test"], sort=False), "Table IV as reported"),
         "table4_per_pair": Table(per_pair, f"Table IV: metrics per pair (rule {rule})", False)},
+        figures={"table4_chart": fig},
         finding=f"{len(sig)} of {len(effects)} (ablation, metric) effects reach p < 0.05 over the trainings.",
         show=("table4", "table4_vs_paper", "table4_effects"))
 

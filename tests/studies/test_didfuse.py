@@ -37,6 +37,12 @@ def test_table3_scores_equal_single_rule_fusion(real_data, smoke_runs, monkeypat
         assert row.SD == pytest.approx(one.SD.iloc[0], rel=1e-6) and row.VIF == pytest.approx(one.VIF.iloc[0], rel=1e-6)
     # the paper's table keeps its own row and column order
     assert list(t3["table3_reported"].df.columns) == list(D.STRATEGIES.values())
+    # the chart: one bar group per metric, each strategy's mean relative to the weighted average, in %
+    m = st.groupby(["strategy", "run"])[list(D.METRICS)].mean().groupby(level=0).mean()
+    ax = t3.figures["table3_strategies"].axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [D.STRATEGIES[k] for k in ("l1_attention+cam", "weighted+cam")]
+    heights = [b.get_height() for b in ax.containers[0]]
+    assert heights == pytest.approx([100 * (m.loc["l1_attention+cam", k] / m.loc["weighted", k] - 1) for k in D.METRICS])
 
 
 def test_table4_counts_and_paper_row(real_data, smoke_runs):
@@ -52,6 +58,11 @@ def test_table4_counts_and_paper_row(real_data, smoke_runs):
         assert (int(t4.loc["Overall # larger value", c]), int(t4.loc["Overall # larger value", c.replace("Ours", "Test")])) \
             == wins
     assert list(t["table4_vs_paper"].df["paper: full / ablation wins"]) == ["12/0", "10/2", "11/1", "9/3", "12/0"]
+    # the chart: per metric and ablation, (full - ablation) / ablation in %, ablations in the paper's order
+    ax = t.figures["table4_chart"].axes[0]
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == [a for a, _ in D.ABLATIONS.values()]
+    assert [b.get_height() for b in ax.containers[1]] == pytest.approx(
+        [100 * (means.loc["none", k] / means.loc["no_detail", k] - 1) for k in D.METRICS])
 
 
 def test_training_plan_order_and_zoo_names():
