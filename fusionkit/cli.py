@@ -290,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
                     help="train only every N-th run of the plan from the K-th (0-based): N processes share it")
     tr.add_argument("--zoo", action="store_true", help="keep every finished model in the zoo (zoo/<study>/)")
+    tr.add_argument("--park", action="store_true", help="train nothing: copy each run's latest checkpoint to the "
+                    "tracked pending/<study>/<key>/ (commit it; a later `fusionkit train` resumes from it)")
     tr.set_defaults(func=_cmd_train)
 
     lg = sub.add_parser("ledger", help="write the claims ledgers (reports/<profile>/<study>/README.md) from the "
@@ -313,6 +315,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.park:
+        from .runs import park_plan
+
+        parked = park_plan(study, args.profile, args.select)
+        for p in parked:
+            print(f"parked {p}")
+        if not parked:
+            print("nothing to park: no run of this plan has a checkpoint yet")
+        return 0
     train_plan(study, args.profile, args.select, args.shard, args.device, args.zoo)
     return 0
 

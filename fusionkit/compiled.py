@@ -14,10 +14,10 @@ class CompiledOrEager:
 
     _cache: dict = {}
 
-    def __init__(self, fn):
+    def __init__(self, fn, dynamic: bool = True):
         import torch
 
-        self.fn, self.compiled, self.ok = fn, torch.compile(fn, dynamic=True), None
+        self.fn, self.compiled, self.ok = fn, torch.compile(fn, dynamic=dynamic), None
 
     @classmethod
     def of(cls, fn) -> "CompiledOrEager":

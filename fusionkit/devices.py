@@ -33,3 +33,24 @@ def cpu_bf16_native() -> bool:
     import torch
 
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo) and its bf16 support, e.g. "Intel(R) Xeon(R) Processor (AMX)"
+    or "AMD EPYC 7B13 (no native bf16)": what a timing depends on, recorded beside it."""
+    import platform
+    from pathlib import Path
+
+    import torch
+
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    isa = ("AMX" if torch.cpu._is_amx_tile_supported() else
+           "AVX512-BF16" if torch.cpu._is_avx512_bf16_supported() else "no native bf16")
+    return f"{name} ({isa})"

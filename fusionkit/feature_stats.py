@@ -27,3 +27,20 @@ def most_active_shared_channel(x: torch.Tensor, y: torch.Tensor) -> tuple[int, i
     channels vary in both (std > 0)."""
     sx, sy = x[0].flatten(1).std(1), y[0].flatten(1).std(1)
     return int(torch.minimum(sx, sy).argmax()), int(((sx > 0) & (sy > 0)).sum())
+
+
+def source_gaps(maps: dict[str, torch.Tensor], k: int = 8) -> dict[str, float]:
+    """How alike the two sources' feature maps are, per named map ``X`` of shape (2, C, H, W) (source I
+    first, V second; e.g. DIDFuse's base ``B`` and detail ``D``): the mean squared and the mean absolute
+    difference (DIDFuse eq. (1)'s gap as the paper's loss squares it and as the released code takes its
+    absolute value), the channel-mean correlation and the low-frequency energy share of both sources' maps."""
+    out: dict[str, float] = {}
+    for n, x in maps.items():
+        diff = x[0].float() - x[1].float()
+        out[f"mean ({n}_I - {n}_V)^2"] = float(diff.pow(2).mean())
+        out[f"mean |{n}_I - {n}_V|"] = float(diff.abs().mean())
+    for n, x in maps.items():
+        out[f"corr({n}_I, {n}_V)"] = map_correlation(x[0], x[1])
+    for n, x in maps.items():
+        out[f"low-frequency share, {n}"] = low_frequency_share(x, k)
+    return out

@@ -4,6 +4,8 @@
 * weights:  ``$FUSIONKIT_WEIGHTS_DIR``, else the ``weights`` folder beside the data folder
 * reports:  ``$FUSIONKIT_REPORTS_DIR``, else ``<project>/reports``, else ``./reports``
 * manifest: ``$FUSIONKIT_MANIFEST``, else ``<project>/data_manifest.yaml``
+* runs:     ``$FUSIONKIT_RUNS_DIR``, else ``<project>/runs`` (git-ignored)
+* pending:  ``$FUSIONKIT_PENDING_DIR``, else ``<project>/pending`` (tracked: parked interrupted trainings)
 
 ``<project>`` is the source checkout that holds this package (``pyproject.toml`` beside
 ``fusionkit/``), or the first parent of the working directory that holds ``data_manifest.yaml``.
@@ -58,6 +60,16 @@ def runs_dir() -> Path:
         return env
     root = project_root()
     return (root / "runs") if root else Path.cwd() / "runs"
+
+
+def pending_dir() -> Path:
+    """Interrupted long trainings committed so that a session on another machine resumes them:
+    $FUSIONKIT_PENDING_DIR, else <project>/pending (tracked; an entry leaves once its model is in the zoo)."""
+    env = _env_path("FUSIONKIT_PENDING_DIR")
+    if env:
+        return env
+    root = project_root()
+    return (root / "pending") if root else Path.cwd() / "pending"
 
 
 def manifest_path() -> Path:

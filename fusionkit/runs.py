@@ -5,7 +5,9 @@ A study subclasses :class:`RunSpec` (adding its own fields) and says how to buil
 
 1. takes the weights from the model zoo (``zoo/<study>/<key>.pt``) when an entry has this key,
 2. else reuses a finished run in ``$FUSIONKIT_RUNS_DIR/<study>/<key>/``,
-3. else resumes an interrupted one from its last checkpoint, or trains from scratch,
+3. else resumes an interrupted one from its last checkpoint (in the run folder, or one parked in the
+   tracked ``pending/<study>/<key>/`` folder by :func:`park`, so a long training goes on in a later session
+   on another machine), or trains from scratch,
 
 so the notebooks never retrain what exists. The key is a readable label plus a hash of every
 field, so a changed field never reuses a run. :func:`load_run` turns a run folder or trainer
@@ -202,6 +204,74 @@ def run_dir(spec: RunSpec, runs_dir: str | Path | None = None) -> Path:
     return Path(runs_dir or default_runs()) / spec.study / spec.key()
 
 
+def pending_path(spec: RunSpec, root: str | Path | None = None) -> Path:
+    """Where :func:`park` keeps ``spec``'s interrupted training: ``pending/<study>/<key>/``."""
+    from .paths import pending_dir
+
+    return Path(root or pending_dir()) / spec.study / spec.key()
+
+
+#: What a parked training keeps: the trainer's checkpoint (weights, optimiser, scheduler, epoch, RNG state,
+#: loss history) and the run's record and log.
+PARKED_FILES = ("checkpoint.pt", "log.csv", "run.json")
+
+
+def park(spec: RunSpec, runs_dir: str | Path | None = None, root: str | Path | None = None) -> Path | None:
+    """Copy ``spec``'s latest checkpoint from its run folder to :func:`pending_path` (atomically, file by
+    file; safe while the training runs, whose checkpoints are written atomically too). None when the run
+    has no checkpoint yet. Commit the folder; :func:`train_cached` resumes from it where the run folder is
+    missing or older."""
+    import shutil
+
+    from .files import atomic_path
+
+    src = run_dir(spec, runs_dir)
+    if not (src / "checkpoint.pt").is_file():
+        return None
+    dst = pending_path(spec, root)
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in PARKED_FILES:
+        if (src / name).is_file():
+            with atomic_path(dst / name) as tmp:
+                shutil.copyfile(src / name, tmp)
+    return dst
+
+
+def _checkpoint_epoch(path: Path) -> int:
+    """The last finished epoch (0-based) of a trainer checkpoint, -1 when it is missing."""
+    if not path.is_file():
+        return -1
+    return int(load_weights(path, "a fusionkit trainer checkpoint")["epoch"])
+
+
+def _unpark(spec: RunSpec, out: Path, root: str | Path | None = None) -> bool:
+    """Copy a parked checkpoint into the run folder ``out`` when it is further on than the run's own."""
+    import shutil
+
+    src = pending_path(spec, root)
+    if not (src / "checkpoint.pt").is_file() or \
+            _checkpoint_epoch(src / "checkpoint.pt") <= _checkpoint_epoch(out / "checkpoint.pt"):
+        return False
+    for name in PARKED_FILES:
+        if (src / name).is_file():
+            shutil.copyfile(src / name, out / name)
+    return True
+
+
+def unpark_done(spec: RunSpec, root: str | Path | None = None) -> bool:
+    """Delete ``spec``'s parked checkpoint (its model is in the zoo now); whether there was one."""
+    import shutil
+
+    p = pending_path(spec, root)
+    if not p.is_dir():
+        return False
+    shutil.rmtree(p)
+    for parent in (p.parent, p.parent.parent):  # the study folder and pending/ itself, once empty
+        if parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+    return True
+
+
 def _record(spec: RunSpec) -> dict[str, Any]:
     name, kw = spec.net()
     return {"net": name, "net_kwargs": kw, "spec": spec.as_dict(), "key": spec.key()}
@@ -221,6 +291,8 @@ def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str 
             return Run(spec, entry.build(), list(entry.meta.get("history", [])), "zoo", entry.weights, meta=meta)
     out = run_dir(spec, runs_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if int(os.environ.get("RANK", "0")) == 0 and _unpark(spec, out):
+        print(f"{spec.key()}: resuming the training parked in {pending_path(spec)}", flush=True)
     world = int(os.environ.get("WORLD_SIZE", "1"))  # under torchrun the batch is split across ranks
     if spec.batch_size % world:
         raise ValueError(f"batch {spec.batch_size} cannot be split evenly over {world} processes")
@@ -230,6 +302,9 @@ def train_cached(spec: RunSpec, runs_dir: str | Path | None = None, device: str 
                       lr_gamma=spec.lr_gamma, seed=spec.seed, device=device, out_dir=str(out),
                       max_steps_per_epoch=spec.max_steps_per_epoch, progress=progress,
                       extra={"run": _record(spec)}, bf16=spec.bf16, **spec.train_options())
+    from .seeding import seed_everything
+
+    seed_everything(spec.seed)  # the initial weights depend on the spec's seed only, not on what ran before
     trainer = Trainer(spec.build(), spec.loss(), spec.dataset(), cfg)
     todo = spec.epochs - trainer.start_epoch
     t0 = time.perf_counter()
@@ -331,4 +406,12 @@ def train_plan(study: Any, profile: str, select: list[str] | None = None, shard:
             if zoo_out and run.source != "zoo":
                 entry = to_zoo(run, zoo_name(profile, name), profile, probe=spec.probe)
                 print(f"  -> zoo {entry.study}/{entry.name} ({entry.weights})", flush=True)
+                if unpark_done(spec):
+                    print(f"  parked checkpoint {pending_path(spec)} deleted (the model is in the zoo)", flush=True)
     return out
+
+
+def park_plan(study: Any, profile: str, select: list[str] | None = None) -> list[Path]:
+    """:func:`park` every run of the plan that has a checkpoint (``fusionkit train ... --park``)."""
+    cfg = study.config(profile)
+    return [p for spec in study.training_plan(cfg, select).values() if (p := park(spec)) is not None]

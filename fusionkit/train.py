@@ -2,7 +2,9 @@
 (``TrainConfig.bf16``, on by default where the CPU has native bf16, see ``devices.cpu_bf16_native``; fp32 master
 weights, no GradScaler), DDP under ``torchrun``, seeding,
 atomic per-epoch checkpoints with automatic resume, step LR schedules, a CSV log of every loss
-term, a loss-curve figure, a progress bar, and a clear stop when a loss turns NaN/inf.
+term, a loss-curve figure, a progress bar, and a clear stop when a loss turns NaN/inf. The CPU step is made
+fast by ``torch.compile`` of the model's forward and loss (``TrainConfig.compile``; automatic for long CPU
+trainings) and the Adam implementation (``TrainConfig.adam``); reports/benchmarks/training.md measures both.
 
 A paper supplies the model, a ``loss_fn(model, batch) -> dict[str, Tensor]`` (key ``"total"`` is
 optimised; every term is logged) and a dataset yielding dicts of tensors::
@@ -67,6 +69,9 @@ class TrainConfig:
     progress: bool = True
     drop_last: bool = True
     extra: dict[str, Any] = field(default_factory=dict)  # recorded in the checkpoint, unused here
+    # The fast step (reports/benchmarks/training.md): None = auto, see resolve_compile / resolve_adam
+    compile: bool | None = None  # the model's forward + loss (and so its backward) under torch.compile
+    adam: str | None = None  # Adam implementation: "fused", "foreach", "for-loop" (None: the measured best)
 
 
 def _ddp() -> tuple[int, int]:
@@ -84,6 +89,35 @@ def epoch_indices(n: int, epoch: int, seed: int, rank: int = 0, world: int = 1) 
     """This rank's sample order for ``epoch`` (see the module docstring)."""
     perm = np.random.default_rng(seed + epoch).permutation(n)
     return [int(i) for i in perm[rank::world]]
+
+
+#: Below this many optimiser steps the automatic setting trains eagerly: the one-off compilation (about a
+#: minute for DIDFuse on 2 cores, see reports/benchmarks/training.md) would outweigh what it saves.
+COMPILE_MIN_STEPS = 300
+
+
+def resolve_compile(requested: bool | None, device: torch.device, steps: int, world: int = 1) -> bool:
+    """Whether a training compiles its step: ``requested`` when given, else on a CPU for trainings of at
+    least :data:`COMPILE_MIN_STEPS` steps in one process (on CUDA, where AMP already makes the step fast and
+    compilation is not measured here, and under DDP, it stays eager unless asked for)."""
+    if requested is not None:
+        return bool(requested)
+    return device.type == "cpu" and world == 1 and steps >= COMPILE_MIN_STEPS
+
+
+#: The Adam implementation when TrainConfig.adam is None (reports/benchmarks/training.md measured the three).
+ADAM_DEFAULT = "foreach"
+
+
+def resolve_adam(requested: str | None) -> dict[str, bool]:
+    """``torch.optim.Adam`` keywords for the implementation: "fused" (one kernel per step, CPU and CUDA),
+    "foreach" (multi-tensor), "for-loop" (one parameter at a time, PyTorch's own default on CPU); None:
+    :data:`ADAM_DEFAULT`."""
+    choice = requested or ADAM_DEFAULT
+    options = {"fused": {"fused": True}, "foreach": {"foreach": True}, "for-loop": {"foreach": False}}
+    if choice not in options:
+        raise ValueError(f"TrainConfig.adam={requested!r}: expected one of {', '.join(options)} or None")
+    return options[choice]
 
 
 def _collate(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -113,7 +147,8 @@ class Trainer:
         self.loss_fn, self.dataset = loss_fn, dataset
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = (optimizer_fn(params) if optimizer_fn else
-                    torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay))
+                    torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay,
+                                     **resolve_adam(config.adam)))
         if config.lr_step and config.lr_milestones:
             raise ValueError("TrainConfig: give lr_step (a period) or lr_milestones (given epochs), not both")
         self.sched = (torch.optim.lr_scheduler.StepLR(self.opt, config.lr_step, config.lr_gamma) if config.lr_step
@@ -127,6 +162,13 @@ class Trainer:
                           "(FUSIONKIT_CPU_BF16=1 forces bf16)", stacklevel=2)
         self.precision = "fp16-amp" if self.use_amp else ("bf16-autocast" if self.use_bf16 else "fp32")
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.compiled = resolve_compile(config.compile, self.device, self.planned_steps(), self.world)
+        self._loss = self.loss_fn
+        if self.compiled:
+            from .compiled import CompiledOrEager
+
+            # one fixed batch shape (drop_last): a static graph; a compiler failure falls back to eager, warned
+            self._loss = CompiledOrEager(self.loss_fn, dynamic=False)
         self.out = Path(config.out_dir)
         self.ckpt = self.out / "checkpoint.pt"
         self.log_path = self.out / "log.csv"
@@ -137,13 +179,19 @@ class Trainer:
         if config.resume and self.ckpt.exists():
             self._load()
 
+    def planned_steps(self) -> int:
+        """Optimiser steps of the whole training (all epochs, this process)."""
+        n = len(self.dataset) // self.world
+        per_epoch = n // self.cfg.batch_size if self.cfg.drop_last else math.ceil(n / self.cfg.batch_size)
+        return self.cfg.epochs * min(per_epoch, self.cfg.max_steps_per_epoch or per_epoch)
+
     # ------------------------------------------------------------------ checkpoints
     def _state(self, epoch: int) -> dict[str, Any]:
         return {"epoch": epoch, "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
                 "scheduler": self.sched.state_dict() if self.sched else None,
                 "scaler": self.scaler.state_dict(), "history": self.history, "config": asdict(self.cfg),
                 "train_seconds": self.train_seconds, "precision": self.precision, "threads": torch.get_num_threads(),
-                "epoch_seconds": self.epoch_seconds,
+                "epoch_seconds": self.epoch_seconds, "compiled": self.compiled,
                 "torch_rng": torch.get_rng_state()}
 
     def _save(self, epoch: int) -> None:
@@ -218,6 +266,24 @@ class Trainer:
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
+    def step(self, batch: Any, where: str = "a step") -> dict[str, torch.Tensor]:
+        """One optimisation step on ``batch`` (forward and loss under the precision's autocast, compiled when
+        :attr:`compiled`; backward; optimiser): the loss terms. A non-finite term stops before the update."""
+        batch = self._to_device(batch)
+        with self._autocast():
+            terms = self._loss(self.net, batch)
+        bad = {k: float(v.detach()) for k, v in terms.items() if not torch.isfinite(v.detach()).all()}
+        if bad:
+            last = (f"the last good checkpoint {self.ckpt} (epoch {int(self.history[-1]['epoch'])}) is kept"
+                    if self.history and self.ckpt.exists() else "no checkpoint was written yet")
+            raise TrainingDiverged(f"loss term(s) {bad} became non-finite at {where}; {last}. "
+                                   f"Lower the learning rate or check the data.")
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(terms["total"]).backward()
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        return terms
+
     def fit(self) -> list[dict[str, float]]:
         from tqdm.auto import tqdm
 
@@ -231,20 +297,7 @@ class Trainer:
             bar = tqdm(self._batches(epoch), desc=f"epoch {epoch + 1}/{self.cfg.epochs}", unit="batch",
                        disable=not self.cfg.progress or self.rank != 0, leave=False)
             for batch in bar:
-                batch = self._to_device(batch)
-                with self._autocast():
-                    terms = self.loss_fn(self.net, batch)
-                bad = {k: float(v.detach()) for k, v in terms.items() if not torch.isfinite(v.detach()).all()}
-                if bad:
-                    where = f"epoch {epoch + 1}, step {steps + 1}"
-                    last = (f"the last good checkpoint {self.ckpt} (epoch {int(self.history[-1]['epoch'])}) is kept"
-                            if self.history and self.ckpt.exists() else "no checkpoint was written yet")
-                    raise TrainingDiverged(f"loss term(s) {bad} became non-finite at {where}; {last}. "
-                                           f"Lower the learning rate or check the data.")
-                self.opt.zero_grad(set_to_none=True)
-                self.scaler.scale(terms["total"]).backward()
-                self.scaler.step(self.opt)
-                self.scaler.update()
+                terms = self.step(batch, where=f"epoch {epoch + 1}, step {steps + 1}")
                 steps += 1
                 for k, v in terms.items():
                     sums[k] = sums.get(k, 0.0) + float(v.detach())

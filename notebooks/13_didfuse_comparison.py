@@ -50,16 +50,6 @@ t5 = didfuse.table5(cfg)
 report.add(t5)  # written, and shown inline (the last line of a cell is displayed)
 
 # %% [markdown]
-# ## Trained here vs the authors' checkpoint
-#
-# Same network, data and metrics: DIDFuse trained the way the released IJCAI code trains it (zoo model
-# `ijcai-setup`) against the authors' checkpoint, both with the released `sum` rule on the TNO pairs.
-# Target: within 3 % on EN, SD, VIF and SCD and 6 % on SF and AG.
-
-# %%
-report.add(didfuse.trained_vs_released(cfg))
-
-# %% [markdown]
 # ## Fig. 5: qualitative comparison (one pair per test set; boxed regions enlarged)
 
 # %%

@@ -84,23 +84,33 @@ def test_didfuse_benchmark(tmp_path, real_data):
 def test_training_benchmark_smoke(tmp_path, real_data):
     r = _run("training.py", "--smoke", reports=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
-    t = pd.read_csv(tmp_path / "benchmarks" / "training.csv")
-    assert (t["fp32 pairs/s"] > 0).all() and (t["bf16 pairs/s"] > 0).all()
+    t = pd.read_csv(tmp_path / "benchmarks" / "training.csv").set_index("variant")
+    assert list(t.index) == ["eager fp32", "eager bf16 (today)", "fast (compile + Adam fused)"]
+    assert (t["pairs/s"] > 0).all() and t.loc["eager bf16 (today)", "vs today"] == 1.0
+    assert t["vs today"].to_numpy() == pytest.approx((t["pairs/s"] / t.loc["eager bf16 (today)", "pairs/s"]).to_numpy())
     c = pd.read_csv(tmp_path / "benchmarks" / "training_curves.csv")
-    assert list(c.columns) == ["epoch", "fp32 total", "bf16 total", "relative difference"] and len(c) == 2
+    assert list(c.columns) == ["epoch", "steps", "today total", "fast total", "relative difference"] and len(c) == 2
+    assert c["relative difference"].to_numpy() == pytest.approx(
+        ((c["fast total"] - c["today total"]).abs() / c["today total"].abs()).to_numpy())
+    o = pd.read_csv(tmp_path / "benchmarks" / "training_other.csv")
+    assert sorted(set(o.network)) == ["AE-Netv2 gcb", "JCAE"] and (o["pairs/s"] > 0).all()
+    d = pd.read_csv(tmp_path / "benchmarks" / "training_data.csv")
+    assert d["share of a fast step"].iloc[0] == pytest.approx(d["seconds per batch"].iloc[0] / d["fast step s"].iloc[0])
     assert (tmp_path / "benchmarks" / "training_curves.png").exists()
     assert "same initial weights, seed and batches" in (tmp_path / "benchmarks" / "training_curves.md").read_text()
     prov = json.loads((tmp_path / "benchmarks" / "provenance-training.json").read_text())
     assert prov["status"] == "ok" and prov["profile"] == "benchmark" and prov["params"]["smoke"]
 
 
-def test_committed_training_benchmark_shows_the_bf16_gain():
-    """The committed CPU measurement (reports/benchmarks/training.csv) backs the Trainer's bf16 default:
-    at both crop sizes bf16 autocast trains at least 1.5x faster than fp32 (the issue aims at 1.8x;
-    the report says where that is met)."""
-    t = pd.read_csv(ROOT / "reports" / "benchmarks" / "training.csv")
-    assert set(t.crop) >= {64, 128}
-    assert (t["bf16 pairs/s"] / t["fp32 pairs/s"] >= 1.5).all(), t.to_string()
+def test_committed_training_benchmark_meets_the_aim():
+    """The committed CPU measurement (reports/benchmarks/training.csv, 128x128 crops, batch 24) backs the
+    Trainer's defaults: bf16 autocast beats fp32, and the fast step (compile + Adam fused) is at least twice
+    today's eager bf16 step (issue 25's aim); its loss curve tracks today's within 2 % at every epoch."""
+    t = pd.read_csv(ROOT / "reports" / "benchmarks" / "training.csv").set_index("variant")
+    assert t.loc["eager bf16 (today)", "pairs/s"] > t.loc["eager fp32", "pairs/s"]
+    assert t.loc["fast (compile + Adam fused)", "vs today"] >= 2.0, t.to_string()
+    c = pd.read_csv(ROOT / "reports" / "benchmarks" / "training_curves.csv")
+    assert c.steps.iloc[-1] >= 100 and (c["relative difference"] <= 0.02).all()
 
 
 def test_aenetv2_benchmark(tmp_path, real_data):

@@ -198,3 +198,38 @@ def test_train_plan_shards_the_plan_between_processes(monkeypatch):
     for bad in ("2/2", "x", "1-2"):
         with pytest.raises(argparse.ArgumentTypeError, match="--shard"):
             runs.parse_shard(bad)
+
+
+def test_park_and_resume_from_the_tracked_folder(tmp_path, monkeypatch):
+    """An interrupted training parked in pending/ resumes on a machine whose run folder is empty, goes on
+    exactly where it stopped (the same weights as an uninterrupted run), and leaves pending/ once in the zoo."""
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(tmp_path / "zoo"))
+    monkeypatch.setenv("FUSIONKIT_PENDING_DIR", str(tmp_path / "pending"))
+    spec = ToyRun(**{**TINY, "epochs": 4})
+    whole = runs.train_cached(spec, runs_dir=tmp_path / "whole")
+    assert runs.park(spec, runs_dir=tmp_path / "nothing") is None  # no checkpoint: nothing parked
+    # "session 1": stopped after two of four epochs (the checkpoint of epoch 2 written), then parked
+    from fusionkit.train import Trainer
+
+    save = Trainer._save
+
+    def stop_after_two(self, epoch):
+        save(self, epoch)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "_save", stop_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        runs.train_cached(spec, runs_dir=tmp_path / "s1")
+    monkeypatch.setattr(Trainer, "_save", save)
+    parked = runs.park(spec, runs_dir=tmp_path / "s1")
+    assert parked == runs.pending_path(spec) and (parked / "checkpoint.pt").is_file()
+    # "session 2", another machine: empty run folder, resumes from the parked checkpoint
+    resumed = runs.train_cached(spec, runs_dir=tmp_path / "s2")
+    assert resumed.source == "trained" and [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
+    assert [r["total"] for r in resumed.history] == [r["total"] for r in whole.history]
+    for p, q in zip(whole.model.state_dict().values(), resumed.model.state_dict().values()):
+        assert torch.equal(p, q)
+    # an older parked checkpoint never replaces a run folder that is further on
+    assert not runs._unpark(spec, runs.run_dir(spec, tmp_path / "s2"))
+    assert runs.unpark_done(spec) and not (tmp_path / "pending").exists() and not runs.unpark_done(spec)

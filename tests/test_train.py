@@ -215,3 +215,73 @@ def test_late_drop_by_hand():
     assert late_drop(hist) == 20.0
     assert late_drop([{"total": 3.0}] * 4) == 0.0
     assert late_drop([{"total": 1.0}]) != late_drop([{"total": 1.0}])  # NaN
+
+
+def test_compiled_step_equals_the_eager_step(tmp_path):
+    """The compiled DIDFuse step (model forward + paper loss, backward through AOTAutograd) gives the eager
+    loss terms within 1e-5 (relative) and the eager gradients within 1e-4 (relative, over all parameters
+    together: the conv biases before batch norm have a gradient of zero up to rounding) in fp32; under bf16
+    autocast both round alike to within 1e-2 (reports/benchmarks/training.md measures the curves)."""
+    from fusionkit.losses import didfuse_training_loss
+    from fusionkit.nets import build
+
+    g = torch.Generator().manual_seed(0)
+    batch = {"a": torch.rand(2, 1, 32, 32, generator=g), "b": torch.rand(2, 1, 32, 32, generator=g)}
+
+    class Pairs(torch.utils.data.Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return {k: v[i] for k, v in batch.items()}
+
+    grads, terms = {}, {}
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        t = Trainer(build("didfuse"), didfuse_training_loss("paper"), Pairs(),
+                    cfg(tmp_path / str(compiled), epochs=1, batch_size=2, bf16=False, compile=compiled))
+        assert t.compiled is compiled
+        out = t._loss(t.net, batch)
+        out["total"].backward()
+        terms[compiled] = {k: float(v.detach()) for k, v in out.items()}
+        grads[compiled] = torch.cat([p.grad.flatten() for p in t.model.parameters()])
+    assert terms[True] == pytest.approx(terms[False], rel=1e-5)
+    assert float((grads[True] - grads[False]).norm() / grads[False].norm()) < 1e-4
+    # a compiled training runs through fit() and says so in its checkpoint
+    hist = t.fit()
+    assert len(hist) == 1 and torch.load(tmp_path / "True" / "checkpoint.pt", weights_only=True)["compiled"] is True
+
+
+def test_compile_falls_back_to_eager_with_a_warning(tmp_path, monkeypatch):
+    """Where torch.compile cannot work (no C++ compiler), the step runs eagerly with the same numbers."""
+    def broken(fn, **kw):
+        def run(*a, **k):
+            raise RuntimeError("no C++ compiler")
+        return run
+
+    monkeypatch.setattr(torch, "compile", broken)
+    eager = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "e", epochs=2, compile=False)).fit()
+    with pytest.warns(RuntimeWarning, match="no C\\+\\+ compiler"):
+        fell = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "c", epochs=2, compile=True)).fit()
+    assert [r["total"] for r in fell] == [r["total"] for r in eager]
+
+
+def test_automatic_compile_and_adam_choice(tmp_path):
+    from fusionkit.train import COMPILE_MIN_STEPS, resolve_adam, resolve_compile
+
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert resolve_compile(None, cpu, COMPILE_MIN_STEPS) and not resolve_compile(None, cpu, COMPILE_MIN_STEPS - 1)
+    assert not resolve_compile(None, gpu, 10**6) and not resolve_compile(None, cpu, 10**6, world=2)
+    assert resolve_compile(True, cpu, 1) and not resolve_compile(False, cpu, 10**6)
+    # 32 items, batch 4, 2 steps per epoch cap, 5 epochs: 10 planned steps -> eager
+    t = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path, epochs=5, max_steps_per_epoch=2))
+    assert t.planned_steps() == 10 and t.compiled is False
+    from fusionkit.train import ADAM_DEFAULT
+
+    assert resolve_adam("fused") == {"fused": True} and resolve_adam(None) == resolve_adam(ADAM_DEFAULT)
+    with pytest.raises(ValueError, match="TrainConfig.adam='fast'"):
+        resolve_adam("fast")
+    fused = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "f", epochs=2, adam="fused"))
+    assert fused.opt.defaults["fused"] is True
+    plain = Trainer(TinyNet(), mse_loss, ToyData(), cfg(tmp_path / "p", epochs=2))
+    assert [r["total"] for r in fused.fit()] == pytest.approx([r["total"] for r in plain.fit()], rel=1e-5)

@@ -1,9 +1,7 @@
 """Provenance of a report: device, dataset checksums, the reproduction note of each profile."""
 from __future__ import annotations
 
-import platform
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable
 
 
@@ -30,14 +28,9 @@ def device_info(device: Any = None) -> dict[str, Any]:
     if dev.startswith("cuda") and torch.cuda.is_available():
         name = torch.cuda.get_device_name(torch.device(dev))
     else:
-        name = platform.processor() or platform.machine()
-        try:
-            for line in Path("/proc/cpuinfo").read_text().splitlines():
-                if line.startswith("model name"):
-                    name = line.split(":", 1)[1].strip()
-                    break
-        except OSError:
-            pass
+        from ..devices import cpu_model
+
+        name = cpu_model()
     return {"device": dev, "device_name": name, "torch": torch.__version__,
             "cuda": torch.version.cuda, "threads": torch.get_num_threads()}
 

@@ -28,7 +28,8 @@ STUDIES: Registry[StudyInfo] = Registry("study")
 for _s in (
     StudyInfo("data", "data", ("00_data.ipynb",), "Datasets of the study"),
     StudyInfo("didfuse", "didfuse", ("10_didfuse_training.ipynb", "11_didfuse_strategies.ipynb",
-                                     "12_didfuse_ablations.ipynb", "13_didfuse_comparison.ipynb"),
+                                     "12_didfuse_ablations.ipynb", "13_didfuse_comparison.ipynb",
+                                     "14_didfuse_retraining.ipynb"),
               "DIDFuse (extended): Tables III-V, Figs 3-6"),
     StudyInfo("jcae", "jcae", ("20_jcae_training.ipynb", "21_jcae_comparison.ipynb"),
               "JCAE: Table 1, Figs 4-8, fusion-rule ablation"),

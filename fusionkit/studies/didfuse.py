@@ -158,18 +158,27 @@ def ijcai_spec(cfg: Config) -> DIDFuseRun:
                                   lr_step=cfg.ijcai_lr_step)
 
 
-PLAN_GROUPS = ("ijcai-setup",) + ABLATION_NAMES
+def ijcai_paper_spec(cfg: Config) -> DIDFuseRun:
+    """The released IJCAI code's own schedule (issue 25): loss 'released', FLIR-Train, 128x128 random crops,
+    batch 24, 120 epochs, Adam 1e-3 /10 at epochs 40 and 80, seed ``cfg.seed``; the same at every profile."""
+    return DIDFuseRun(seed=cfg.seed, variant="released", train_data="flir", crop=128, batch_size=24, epochs=120,
+                      lr=1e-3, lr_step=40, random_crops=True)
+
+
+#: Groups of `fusionkit train --select`; "ijcai-paper" (3-4 CPU hours) only when selected by name.
+PLAN_GROUPS = ("ijcai-setup",) + ABLATION_NAMES + ("ijcai-paper",)
 
 
 def training_plan(cfg: Config, select: Sequence[str] | None = None) -> dict[str, DIDFuseRun]:
     """Every training the notebooks use, by zoo name, in the order the reports need them: 'table5' (the
     full model of Tables III/V) and 'ijcai-setup' first, then '<ablation>-<i>' (one of each ablation, then
     the further ones; 'none-<i>': further full-model trainings)."""
-    select = select or PLAN_GROUPS
+    select = select or PLAN_GROUPS[:-1]
     n = {a: max(cfg.runs, cfg.repro_runs, cfg.ablation_runs) if a == "none" else cfg.ablation_runs
          for a in ABLATION_NAMES if a in select}
     plan = {"table5": run_spec(cfg)} if "none" in n else {}
     plan |= {"ijcai-setup": ijcai_spec(cfg)} if "ijcai-setup" in select else {}
+    plan |= {"ijcai-paper": ijcai_paper_spec(cfg)} if "ijcai-paper" in select else {}
     for i in range(max(n.values(), default=0)):
         plan |= {f"{a}-{i}": run_spec(cfg, a, i) for a in n if i < n[a] and (a, i) != ("none", 0)}
     return plan
@@ -215,27 +224,28 @@ def trainings(cfg: Config) -> Section:
         f"{s['last-third drop %'].iloc[0]:.1f} % over the last third.", data={"runs": runs}, show=("training_runs",))
 
 
-def fig4(cfg: Config, channel: int = 0, k: int = 8) -> Section:
-    """Fig. 4: a TNO pair and channel ``channel`` of B_I, D_I, B_V, D_V (conv3/conv4 outputs), the base maps
-    on one grey scale and the detail maps on another; and in numbers, for our run 0 and the released IJCAI
-    checkpoint: the gaps the loss acts on (eq. (1)), the channel-mean correlation of the two sources' base
-    and detail maps (the loss wants base alike, detail different) and their low-frequency energy share."""
-    from ..feature_stats import low_frequency_share, map_correlation
+def decomposition_numbers(models: dict[str, torch.nn.Module], it: dict, cfg: Config, k: int = 8
+                          ) -> tuple[pd.DataFrame, tuple[torch.Tensor, torch.Tensor]]:
+    """Per model, on pair ``it``: :func:`fusionkit.feature_stats.source_gaps` of its base and detail maps (the
+    gaps of eq. (1), correlations, low-frequency shares); and the first model's (B, D) maps."""
+    from ..feature_stats import source_gaps
 
-    it = E.open_set(*TEST_SETS["TNO"], limit=1)[0]
-    models = {"ours (run 0)": train(cfg, run_spec(cfg)).model,
-              "released IJCAI checkpoint": methods.get("didfuse-ijcai").model}
     rows, maps = [], None
     for name, model in models.items():
         with torch.inference_mode():
             _, (_, _, b, d) = _encode(model, it["a"][None], it["b"][None], cfg)
-        b, d = b.cpu(), d.cpu()
-        maps = maps or (b, d)
-        rows.append({"model": name, "mean (B_I - B_V)^2": float((b[0] - b[1]).pow(2).mean()),
-                     "mean (D_I - D_V)^2": float((d[0] - d[1]).pow(2).mean()),
-                     "corr(B_I, B_V)": map_correlation(b[0], b[1]), "corr(D_I, D_V)": map_correlation(d[0], d[1]),
-                     "low-frequency share, B": low_frequency_share(b, k), "low-frequency share, D": low_frequency_share(d, k)})
-    (b, d), t = maps, pd.DataFrame(rows)
+        maps = maps or (b.cpu(), d.cpu())
+        rows.append({"model": name, **source_gaps({"B": b.cpu(), "D": d.cpu()}, k)})
+    return pd.DataFrame(rows), maps
+
+
+def fig4(cfg: Config, channel: int = 0, k: int = 8) -> Section:
+    """Fig. 4: a TNO pair and channel ``channel`` of B_I, D_I, B_V, D_V (conv3/conv4 outputs), the base maps
+    on one grey scale and the detail maps on another; and in numbers (:func:`decomposition_numbers`), for our
+    run 0 and the released IJCAI checkpoint."""
+    it = E.open_set(*TEST_SETS["TNO"], limit=1)[0]
+    t, (b, d) = decomposition_numbers({"ours (run 0)": train(cfg, run_spec(cfg)).model,
+                                       "released IJCAI checkpoint": methods.get("didfuse-ijcai").model}, it, cfg, k)
     fig = viz.feature_map_grid([("infrared", it["a"][0]), ("visible", it["b"][0]), ("$B_I$", b[0, channel]),
                                 ("$D_I$", d[0, channel]), ("$B_V$", b[1, channel]), ("$D_V$", d[1, channel])],
                                scales=[None, None, "B", "D", "B", "D"],
@@ -334,5 +344,7 @@ def table4(cfg: Config) -> Section:
         show=("table4", "table4_vs_paper", "table4_effects"))
 
 
-# Table V, Figs 5-6 and the trained-vs-released comparison (notebook 13) live in .didfuse_comparison
-from .didfuse_comparison import IJCAI_TARGET, fig5, fig6, table5, trained_vs_released  # noqa: E402, F401
+# Table V and Figs 5-6 (notebook 13) live in .didfuse_comparison
+from .didfuse_comparison import fig5, fig6, table5  # noqa: E402, F401
+# The trained-vs-released comparison (notebook 14) lives in .didfuse_retraining
+from .didfuse_retraining import AUTHORS, IJCAI_TARGET, decomposition_gaps, trained_vs_released  # noqa: E402, F401

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..report.ledger import (FAILS, HOLDS, INCONCLUSIVE, BestOf, Check, Claim, Ledger, NotTestable, PairedBetter,
-                             WelchBetter, within)
+from ..report.ledger import (FAILS, HOLDS, INCONCLUSIVE, BestOf, Check, Claim, Ledger, MissingEvidence, NotTestable,
+                             PairedBetter, WelchBetter, within)
 
 METRICS = ("EN", "SD", "SF", "VIF", "AG", "SCD")
 OURS = "DIDFuse (ours)"
@@ -50,12 +50,28 @@ def _keeps_first_place(per_run: pd.DataFrame, per_pair: pd.DataFrame) -> tuple[s
                f"method scored on the same pairs ({per_run.run.nunique()} trainings)")
 
 
-def _retraining(vs: pd.DataFrame) -> tuple[str, str]:
-    """Within 3 % (EN, SD, VIF, SCD) and 6 % (SF, AG) of the authors' checkpoint on every metric."""
-    vs = vs.set_index(vs.columns[0])
-    within_all = bool(vs["within target"].astype(str).eq("True").all())
-    parts = "; ".join(f"{m} {vs.loc[m, 'difference %']:+.1f} % (target ±{vs.loc[m, 'target %']:g})" for m in vs.index)
-    return (HOLDS if within_all else FAILS), parts
+def _retraining(model: str):
+    """Issue 25's aim for ``model`` (a retrained network): within 3 % (EN, SD, VIF, SCD) and 6 % (SF, AG) of the
+    authors' checkpoint on every test set and metric: holds; outside the target on a cell where the paired
+    t-test over the pairs gives p < 0.05: does not hold; otherwise (outside only within the pair spread):
+    inconclusive."""
+
+    def test(vs: pd.DataFrame) -> tuple[str, str]:
+        if "model" not in vs.columns:
+            raise MissingEvidence("trained_vs_released predates the per-model layout: re-run notebook 14")
+        rows = vs[vs.model == model]
+        if rows.empty:
+            raise MissingEvidence(f"{model} is not trained yet (fusionkit train --paper didfuse --profile quick "
+                                  f"--select {model} --zoo)")
+        ok = rows["within target"].astype(str).eq("True")
+        out = rows[~ok]
+        v = HOLDS if ok.all() else FAILS if (out["p (paired t)"] < 0.05).any() else INCONCLUSIVE
+        worst = out.loc[out["difference %"].abs().sort_values(ascending=False).index[:3]]
+        return v, (f"{int(ok.sum())} of {len(rows)} (set, metric) cells within the target"
+                   + ("; largest gaps " + ", ".join(f"{r['dataset']} {r['metric']} {r['difference %']:+.1f} % "
+                                                    f"(p {r['p (paired t)']:.2g})" for _, r in worst.iterrows())
+                      if len(out) else ""))
+    return test
 
 
 CLAIMS = (
@@ -106,9 +122,18 @@ CLAIMS = (
           "per-training means vs the best compared method on the same pairs",
           Check(("fig6_per_run", "table5_per_pair"), "first in >= 80 % of the (training, set, metric) cells: holds; "
                 "<= 50 %: does not hold", _keeps_first_place, ("fig6_reproducibility",))),
-    Claim("R1", "(ours, not the paper's) retraining with the released code's loss and data reproduces the "
-                "authors' checkpoint", "issue 25", "ijcai-setup vs the released IJCAI weights, TNO, sum rule",
-          Check(("trained_vs_released",), "within 3 % on EN, SD, VIF, SCD and 6 % on SF, AG", _retraining)),
+    Claim("R1", "(ours, not the paper's) retraining with the released code's loss and data, on our quick schedule "
+                "(64x64 crops, batch 8, 60 epochs), reproduces the authors' checkpoint", "issue 25",
+          "ijcai-setup vs the released IJCAI weights, TNO / FLIR / NIR-Country, sum rule",
+          Check(("trained_vs_released",), "within 3 % on EN, SD, VIF, SCD and 6 % on SF, AG on every set; a cell "
+                "outside with paired p < 0.05: does not hold", _retraining("ijcai-setup"),
+                ("trained_vs_released_summary", "retraining_decomposition"))),
+    Claim("R2", "(ours, not the paper's) retraining with the released code's loss, data and schedule (128x128 "
+                "crops, batch 24, 120 epochs, lr /10 at 40 and 80) reproduces the authors' checkpoint", "issue 25",
+          "ijcai-paper vs the released IJCAI weights, TNO / FLIR / NIR-Country, sum rule",
+          Check(("trained_vs_released",), "within 3 % on EN, SD, VIF, SCD and 6 % on SF, AG on every set; a cell "
+                "outside with paired p < 0.05: does not hold", _retraining("ijcai-paper"),
+                ("trained_vs_released_summary", "retraining_decomposition"))),
 )
 
 LEDGER = Ledger("didfuse", "DIDFuse (extended)", "002_ecde006f96d54dd5.txt", CLAIMS, docs="docs/studies/didfuse.md",

@@ -1,5 +1,5 @@
-"""DIDFuse study, notebook 13: Table V, Figs 5-6 and the trained-vs-released comparison (the rest of the
-study: :mod:`.didfuse`). Every function returns a :class:`fusionkit.report.Section`."""
+"""DIDFuse study, notebook 13: Table V and Figs 5-6 (the rest of the study: :mod:`.didfuse`,
+:mod:`.didfuse_retraining`). Every function returns a :class:`fusionkit.report.Section`."""
 from __future__ import annotations
 
 import pandas as pd
@@ -7,10 +7,9 @@ import torch
 
 from .. import evaluation as E
 from .. import methods, paper_tables, viz
-from ..data.crops import count_pairs
 from ..report import Section, Table, compare_with_paper
 from ..runs import train
-from .didfuse import METRICS, TEST_SETS, TRAIN_DATA, Config, fuser, ijcai_spec, run_spec, training_note
+from .didfuse import METRICS, TEST_SETS, Config, fuser, run_spec, training_note
 
 
 def comparison_fusers(cfg: Config, model: torch.nn.Module) -> dict[str, E.Fuser]:
@@ -60,30 +59,6 @@ def table5(cfg: Config) -> Section:
             f"{ds} {int(rank.loc[ds].min())} of {per_pair[per_pair.dataset == ds].method.nunique()}" for ds in TEST_SETS)
         + " (the paper: first on almost all metrics).", data={"per_pair": per_pair, "kept": kept, "means": c["means"]},
         show=tuple(tables) + ("table5_didfuse_vs_paper",))
-
-
-#: How close the ijcai-setup model must land to the authors' checkpoint (relative), per metric.
-IJCAI_TARGET = {"EN": 0.03, "SD": 0.03, "VIF": 0.03, "SCD": 0.03, "SF": 0.06, "AG": 0.06}
-
-
-def trained_vs_released(cfg: Config) -> Section:
-    """Same network, data and metrics as the authors' released IJCAI checkpoint: our ``ijcai-setup``
-    training (loss 'released', FLIR-Train) and the checkpoint, both with the released code's ``sum`` rule, on
-    TNO (``cfg.ijcai_limit`` pairs), standard convention; the relative difference against the target."""
-    run = train(cfg, ijcai_spec(cfg))
-    fusers = {"trained here": fuser(run.model, "sum", cfg),
-              "authors' checkpoint": E.method_fuser(methods.get("didfuse-ijcai", device=cfg.device))}
-    per_pair, _ = E.score(fusers, {"TNO": TEST_SETS["TNO"]}, METRICS, limit=cfg.ijcai_limit, convention="standard")
-    m = per_pair.groupby("method")[list(METRICS)].mean()
-    df = E.relative_gap(m.loc["trained here"], m.loc["authors' checkpoint"], IJCAI_TARGET).rename(
-        columns={"reference": "authors' checkpoint", "ours": "trained here"})
-    mins = run.meta.get("train_seconds_total", 0) / 60
-    return Section("Trained here vs the authors' checkpoint", {"trained_vs_released": Table(df, (
-        f"Trained here vs the authors' checkpoint: DIDFuse (IJCAI) on TNO ({per_pair.pair.nunique()} pairs), sum "
-        f"rule, standard metric convention. Ours: loss 'released', FLIR-Train, "
-        f"{ijcai_spec(cfg).schedule(count_pairs(TRAIN_DATA['flir'], cfg.train_limit))}, {mins:.0f} min of CPU "
-        "training."))}, finding=f"{int(df['within target'].sum())} of {len(df)} metrics within the target "
-                                 f"(3 % on EN, SD, VIF, SCD; 6 % on SF, AG).")
 
 
 def fig5(t5: Section, cfg: Config) -> Section:
