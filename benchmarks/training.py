@@ -1,6 +1,6 @@
 """Benchmark: what makes a CPU training step fast (issue 25), and whether the fast step trains alike.
 
-    python benchmarks/training.py [--crop 128] [--batch 24] [--steps 3] [--repeats 3]
+    python benchmarks/training.py [--crop 128] [--batch 24] [--steps 2] [--repeats 3]
                                   [--curve-epochs 15 --curve-crop 64] [--smoke]
 
 1. **DIDFuse step, one change at a time** (``training.md``): pairs/s of full optimisation steps through
@@ -173,11 +173,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch", type=int, default=24)
-    ap.add_argument("--steps", type=int, default=3, help="timed steps per variant and round")
+    ap.add_argument("--steps", type=int, default=2, help="timed steps per variant and round")
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds (median)")
     ap.add_argument("--curve-epochs", type=int, default=15, help="epochs of the loss curves (7 steps each)")
     ap.add_argument("--curve-crop", type=int, default=64)
-    ap.add_argument("--other-steps", type=int, default=3)
+    ap.add_argument("--other-steps", type=int, default=2)
     ap.add_argument("--smoke", action="store_true", help="seconds: tiny crops and batches, 1 round")
     args = ap.parse_args()
     limit = None
