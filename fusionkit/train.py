@@ -105,8 +105,9 @@ def resolve_compile(requested: bool | None, device: torch.device, steps: int, wo
     return device.type == "cpu" and world == 1 and steps >= COMPILE_MIN_STEPS
 
 
-#: The Adam implementation when TrainConfig.adam is None (reports/benchmarks/training.md measured the three).
-ADAM_DEFAULT = "foreach"
+#: The Adam implementation when TrainConfig.adam is None: the fast step's (compile + Adam fused, 2.2x today's
+#: DIDFuse step in reports/benchmarks/training.md; fused, foreach and for-loop alone are within the noise there).
+ADAM_DEFAULT = "fused"
 
 
 def resolve_adam(requested: str | None) -> dict[str, bool]:
