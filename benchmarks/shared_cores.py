@@ -7,7 +7,8 @@ free or beside a *busy* process: a torch job multiplying 512x512 matrices with 1
 core's thread (what a second `fusionkit train` started with defaults does). Measured: one AE-Netv2 (gcb)
 fusion of a 400x400 pair (median ms of ``repeats``) and one DIDFuse training step (64x64 crops, batch 8,
 bf16, median s), under each setting: torch's default (one thread per core, libgomp's default spin-wait),
-``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of spinning), and one thread. "fair share": the
+``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep instead of spinning), one thread, and fusionkit's default
+(:func:`fusionkit.devices.configure_threads`: one thread per core no other process keeps busy). "fair share": the
 time the free-core measurement would take on the cores left to it (beside a 1-thread job on 2 cores: 1 of
 2, so 2x the free time at most; beside an all-cores job: half of every core, 2x again) - a slowdown far
 beyond 2x is threads waiting on each other, not a lack of cores.
@@ -25,10 +26,12 @@ import time
 
 import pandas as pd
 
+CORES = str(len(os.sched_getaffinity(0)))
 SETTINGS = {  # name -> environment changes of the measured process
-    "default (all cores, spin-wait)": {},
-    "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "torch default (all cores, spin-wait)": {"FUSIONKIT_THREADS": CORES},
+    "OMP_WAIT_POLICY=PASSIVE": {"FUSIONKIT_THREADS": CORES, "OMP_WAIT_POLICY": "PASSIVE"},
     "1 thread": {"OMP_NUM_THREADS": "1"},
+    "fusionkit default (a thread per idle core)": {},
 }
 LOADS = {"cores free": None, "beside a 1-thread job": 1, "beside an all-cores job": 0}
 
@@ -52,6 +55,9 @@ def _measure(kind: str, repeats: int) -> dict:
 
     from fusionkit.seeding import seed_everything
 
+    from fusionkit.devices import configure_threads
+
+    configure_threads()  # as fusionkit's entry points do (the settings' environment decides what it picks)
     seed_everything(0)
     if kind == "fuse":
         from fusionkit import methods
@@ -92,7 +98,8 @@ def run(kind: str, setting: dict, load: int | None, repeats: int) -> dict:
     env = {**os.environ, **setting}
     bg = None
     if load is not None:
-        benv = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+        benv = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY",
+                                                                 "FUSIONKIT_THREADS")}
         bg = subprocess.Popen([sys.executable, __file__, "--busy", str(load)], env=benv)
         time.sleep(3)  # let it start and load torch
     try:
@@ -126,7 +133,7 @@ def main() -> None:
     kinds, settings, loads = ("fuse", "train step"), SETTINGS, LOADS
     if args.smoke:
         args.repeats, kinds = 1, ("fuse",)
-        settings = {k: SETTINGS[k] for k in list(SETTINGS)[:2]}
+        settings = {k: SETTINGS[k] for k in (list(SETTINGS)[0], list(SETTINGS)[-1])}
         loads = {k: LOADS[k] for k in list(LOADS)[:2]}
     t_start, load_start = time.perf_counter(), os.getloadavg()
     rows = []

@@ -286,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--select", nargs="+", default=None, help="plan groups (default: all; see the study's "
                                                                "PLAN_GROUPS)")
     tr.add_argument("--device", default=None)
-    tr.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    tr.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: one per idle core, "
+                    "devices.configure_threads)")
     tr.add_argument("--shard", type=parse_shard, default=(0, 1), metavar="K/N",
                     help="train only every N-th run of the plan from the K-th (0-based): N processes share it")
     tr.add_argument("--zoo", action="store_true", help="keep every finished model in the zoo (zoo/<study>/)")
@@ -312,9 +313,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if bad:
         raise SystemExit(f"fusionkit train: --select {bad} not in {args.paper}'s plan groups: {', '.join(groups)}")
     if args.threads:
-        import torch
+        import os
 
-        torch.set_num_threads(args.threads)
+        from .devices import configure_threads
+
+        os.environ["FUSIONKIT_THREADS"] = str(args.threads)
+        configure_threads()
     if args.park:
         from .runs import park_plan
 
@@ -338,6 +342,10 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.func not in (_cmd_ledger,):  # commands that compute: one torch thread per idle core by default
+        from .devices import configure_threads
+
+        configure_threads()
     return args.func(args)
 
 

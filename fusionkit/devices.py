@@ -54,3 +54,60 @@ def cpu_model() -> str:
     isa = ("AMX" if torch.cpu._is_amx_tile_supported() else
            "AVX512-BF16" if torch.cpu._is_avx512_bf16_supported() else "no native bf16")
     return f"{name} ({isa})"
+
+
+def busy_elsewhere(samples: int = 3, interval: float = 0.02) -> int:
+    """Threads of other processes running or runnable now (Linux ``/proc/*/task/*/stat`` state R; the
+    median of ``samples`` looks ``interval`` s apart; 0 where /proc is missing). Hand-written: psutil, which
+    could count them too, is not a dependency, and the load average lags by a minute and counts this
+    process's own threads."""
+    import glob
+    import statistics
+    import time
+
+    own = str(os.getpid())
+    counts = []
+    for i in range(samples):
+        n = 0
+        for path in glob.glob("/proc/[0-9]*/task/[0-9]*/stat"):
+            if path.split("/")[2] == own:
+                continue
+            try:
+                with open(path) as f:
+                    n += f.read().rsplit(")", 1)[1].split()[0] == "R"
+            except (OSError, IndexError):
+                continue  # the thread ended meanwhile
+        counts.append(n)
+        if i + 1 < samples:
+            time.sleep(interval)
+    return int(statistics.median(counts)) if counts else 0
+
+
+def idle_cores() -> int:
+    """Cores this process may use (its CPU affinity) minus the threads other processes keep busy, at least 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - busy_elsewhere())
+
+
+def configure_threads() -> int:
+    """Set torch's CPU thread count the way fusionkit does by default, and return it.
+
+    ``$FUSIONKIT_THREADS`` (a number) wins; an explicit ``$OMP_NUM_THREADS`` is left to torch; otherwise one
+    thread per *idle* core (:func:`idle_cores`). With all cores, torch's threads spin-wait for each other at
+    every parallel region, and beside another busy job a fusion or training step took 3.5-4.5x its free-core
+    time instead of the fair ~2x; one thread per idle core stayed near a fair share, while the cores-free
+    speed is kept (reports/benchmarks/shared_cores.md, docs/training.md#shared-cores)."""
+    import torch
+
+    forced = os.environ.get("FUSIONKIT_THREADS")
+    if forced:
+        try:
+            n = int(forced)
+        except ValueError:
+            raise ValueError(f"FUSIONKIT_THREADS={forced!r}: expected a number of threads") from None
+        if n < 1:
+            raise ValueError(f"FUSIONKIT_THREADS={forced!r}: expected at least 1")
+        torch.set_num_threads(n)
+    elif not os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(idle_cores())
+    return torch.get_num_threads()

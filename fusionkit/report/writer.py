@@ -80,6 +80,9 @@ class Report:
     def start(cls, name: str, params: Any, **kw: Any) -> "Report":
         """Create the report and write its provenance with status ``running`` at once, so a run that
         dies halfway never leaves new tables beside an old ``ok``."""
+        from ..devices import configure_threads
+
+        configure_threads()  # before the provenance records the thread count
         rep = cls(name, params, **kw)
         rep._write("running")
         return rep
