@@ -142,6 +142,9 @@ def test_trained_vs_released_table(real_data, smoke_runs, monkeypatch, tmp_path)
         assert r.pairs == len(a) == cfg.ijcai_limit  # smoke: 1 pair a set, so no t-test
         if len(a) > 1:
             assert r["p (paired t)"] == pytest.approx(stats.ttest_rel(o, a).pvalue)
+    ax = sec.figures["trained_vs_released_gaps"].axes[0]  # one bar group per metric, one bar per (model, set)
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["ijcai-setup, NIR-Country", "ijcai-setup, FLIR"]
+    assert [b.get_height() for b in ax.containers[1]] == pytest.approx(list(t[t.dataset == "FLIR"]["difference %"]))
     it = FusionDataset(*D.TEST_SETS["NIR-Country"], mode="gray", limit=1)[0]
     f = E.method_fuser(methods.get("didfuse-ijcai"))(it["a"][None], it["b"][None])[0, 0]
     ref = E.pair_metrics(f, it["a"][0], it["b"][0], ["EN", "SD"])
