@@ -68,7 +68,7 @@ def trained_vs_released(cfg: Config) -> Section:
     summary = df.groupby(["model", "dataset"], sort=False).apply(lambda g: pd.Series({
         "within target": f"{int(g['within target'].sum())}/{len(g)}",
         "largest gap": f"{g.loc[g['difference %'].abs().idxmax(), 'metric']} "
-                       f"{g['difference %'].abs().max():.1f} %"}), include_groups=False)
+                       f"{g['difference %'].abs().max():.1f} %"}), include_groups=False).reset_index()
     best = {name: int(df[df.model == name]["within target"].sum()) for name in runs}
     bars = df.assign(run=df.model + ", " + df.dataset).pivot_table(index="metric", columns="run", values="difference %",
                                                                   sort=False)[list(dict.fromkeys(df.model + ", " + df.dataset))]
@@ -83,7 +83,8 @@ def trained_vs_released(cfg: Config) -> Section:
             "metric convention, per test set: the relative difference against the target (3 % on EN, SD, VIF, SCD; "
             "6 % on SF, AG) and a paired t-test over the pairs. Loss 'released', FLIR-Train; " + _schedules(cfg, runs)),
             False),
-        "trained_vs_released_summary": Table(summary, "Metrics within the target per retrained model and test set")},
+        "trained_vs_released_summary": Table(summary, "Metrics within the target per retrained model and test set",
+                                             False)},
         figures={"trained_vs_released_gaps": fig},
         finding="; ".join(f"{name}: {k} of {n} (set, metric) cells within the target" for name, k in best.items())
         + ("" if "ijcai-paper" in runs else "; ijcai-paper not trained yet") + ".",
