@@ -223,7 +223,7 @@ def test_park_and_resume_from_the_tracked_folder(tmp_path, monkeypatch):
         runs.train_cached(spec, runs_dir=tmp_path / "s1")
     monkeypatch.setattr(Trainer, "_save", save)
     parked = runs.park(spec, runs_dir=tmp_path / "s1")
-    assert parked == runs.pending_path(spec) and (parked / "checkpoint.pt").is_file()
+    assert parked == runs.pending_path(spec) and (parked / "checkpoint.pt.gz").is_file()
     # "session 2", another machine: empty run folder, resumes from the parked checkpoint
     resumed = runs.train_cached(spec, runs_dir=tmp_path / "s2")
     assert resumed.source == "trained" and [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
