@@ -9,6 +9,7 @@ unavailable). The RoadScene split never overlaps a test set (data_manifest.yaml)
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
@@ -165,20 +166,30 @@ def ijcai_paper_spec(cfg: Config) -> DIDFuseRun:
                       lr=1e-3, lr_step=40, random_crops=True)
 
 
-#: Groups of `fusionkit train --select`; "ijcai-paper" (3-4 CPU hours) only when selected by name.
-PLAN_GROUPS = ("ijcai-setup",) + ABLATION_NAMES + ("ijcai-paper",)
+def ijcai_center_spec(cfg: Config) -> DIDFuseRun:
+    """:func:`ijcai_paper_spec` with the released train.py's crop sampling: one fixed 128x128 centre crop of
+    each pair (``transforms.CenterCrop(128)``) instead of a new random crop every epoch (issue 25's
+    diagnosis). The released loader's fixed order and partial last batch are not copied (docs/studies/didfuse.md)."""
+    return dataclasses.replace(ijcai_paper_spec(cfg), random_crops=False)
+
+
+#: Trainings of hours, trained only when selected by name (`fusionkit train --select NAME`).
+OPT_IN_GROUPS = ("ijcai-paper", "ijcai-center")
+#: Groups of `fusionkit train --select`; the default selection leaves out OPT_IN_GROUPS.
+PLAN_GROUPS = ("ijcai-setup",) + ABLATION_NAMES + OPT_IN_GROUPS
 
 
 def training_plan(cfg: Config, select: Sequence[str] | None = None) -> dict[str, DIDFuseRun]:
     """Every training the notebooks use, by zoo name, in the order the reports need them: 'table5' (the
     full model of Tables III/V) and 'ijcai-setup' first, then '<ablation>-<i>' (one of each ablation, then
     the further ones; 'none-<i>': further full-model trainings)."""
-    select = select or PLAN_GROUPS[:-1]
+    select = select or [g for g in PLAN_GROUPS if g not in OPT_IN_GROUPS]
     n = {a: max(cfg.runs, cfg.repro_runs, cfg.ablation_runs) if a == "none" else cfg.ablation_runs
          for a in ABLATION_NAMES if a in select}
     plan = {"table5": run_spec(cfg)} if "none" in n else {}
     plan |= {"ijcai-setup": ijcai_spec(cfg)} if "ijcai-setup" in select else {}
     plan |= {"ijcai-paper": ijcai_paper_spec(cfg)} if "ijcai-paper" in select else {}
+    plan |= {"ijcai-center": ijcai_center_spec(cfg)} if "ijcai-center" in select else {}
     for i in range(max(n.values(), default=0)):
         plan |= {f"{a}-{i}": run_spec(cfg, a, i) for a in n if i < n[a] and (a, i) != ("none", 0)}
     return plan
