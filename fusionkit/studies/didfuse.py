@@ -358,4 +358,5 @@ def table4(cfg: Config) -> Section:
 # Table V and Figs 5-6 (notebook 13) live in .didfuse_comparison
 from .didfuse_comparison import fig5, fig6, table5  # noqa: E402, F401
 # The trained-vs-released comparison (notebook 14) lives in .didfuse_retraining
-from .didfuse_retraining import AUTHORS, IJCAI_TARGET, decomposition_gaps, trained_vs_released  # noqa: E402, F401
+from .didfuse_retraining import (AUTHORS, IJCAI_TARGET, decomposition_gaps, released_training,  # noqa: E402, F401
+                                 seed_spread, trained_vs_released)

@@ -1,10 +1,12 @@
 """fusionkit.studies.didfuse: the strategy scorer, Table IV, the plan and its zoo names, `fusionkit train`,
 torchrun, the trained-vs-released table, and the Section every table function returns."""
+import dataclasses
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fusionkit import evaluation as E
@@ -84,6 +86,11 @@ def test_training_plan_order_and_zoo_names():
             ip.random_crops, ip.seed, ip.bf16) == ("released", "flir", 128, 24, 120, 1e-3, 40, 0.1, True, 0, True)
     assert D.training_plan(D.config("smoke"), ["ijcai-paper"])["ijcai-paper"].key() == ip.key()
     assert ip.steps(180) == 120 * 7  # FLIR-Train's 180 pairs: 7 batches of 24 an epoch
+    # the released train.py's crop sampling: the same spec with fixed centre crops, also opt-in
+    assert "ijcai-center" not in plan
+    ic = D.training_plan(cfg, ["ijcai-center"])["ijcai-center"]
+    assert ic == dataclasses.replace(ip, random_crops=False) and ic.key() != ip.key()
+    assert type(ic.dataset().factory()).__name__ == "CropPairs"
 
 
 def test_fusionkit_train_keeps_the_runs_of_a_profile_in_the_zoo(real_data, tmp_path):
@@ -159,6 +166,36 @@ def test_trained_vs_released_table(real_data, smoke_runs, monkeypatch, tmp_path)
     g = D.decomposition_gaps(cfg)["retraining_decomposition"].df
     assert list(g.model) == [D.AUTHORS, "ijcai-setup", "ijcai-paper"]
     assert g.iloc[1]["mean |B_I - B_V|"] == pytest.approx(g.iloc[2]["mean |B_I - B_V|"])  # the same weights
+
+
+def test_seed_spread_recomputed_from_the_per_pair_scores(real_data, smoke_runs, monkeypatch):
+    """The spread over trainings: per set and metric the sd (ddof 1) of the per-training means, recomputed
+    here from the per-pair scores; each retrained model's gap divided by it."""
+    from fusionkit.studies import didfuse_retraining as R
+
+    monkeypatch.setattr(R, "TEST_SETS", {"NIR-Country": D.TEST_SETS["NIR-Country"]})
+    monkeypatch.setattr(R, "METRICS", ("EN", "SD"))
+    cfg = D.config("smoke")
+    gaps = pd.DataFrame({"model": ["m", "m"], "dataset": ["NIR-Country"] * 2, "metric": ["EN", "SD"],
+                         "difference %": [-4.0, 2.0]})
+    sec = D.seed_spread(cfg, gaps)
+    t, pp = sec["seed_spread"].df.set_index("metric"), sec.data["per_pair"]
+    assert sorted(pp.method.unique()) == ["seed 0", "seed 1"]  # smoke: at least two trainings
+    for m in ("EN", "SD"):
+        means = pp.groupby("method")[m].mean()
+        assert t.loc[m, "sd over trainings"] == pytest.approx(means.std(ddof=1))
+        assert t.loc[m, "sd %"] == pytest.approx(100 * means.std(ddof=1) / means.mean())
+    g = sec["gaps_vs_spread"].df.set_index("metric")
+    assert g.loc["EN", "|difference| / sd"] == pytest.approx(4.0 / t.loc["EN", "sd %"])
+    assert g.loc["SD", "|difference| / sd"] == pytest.approx(2.0 / t.loc["SD", "sd %"])
+    assert "gaps beyond 3 sd" in sec.finding
+
+
+def test_released_training_table_names_what_each_training_tests():
+    t = D.released_training(D.config("smoke"))["released_training"].df
+    assert list(t.columns) == ["aspect", "released train.py", "trained here", "tested by"]
+    assert t.set_index("aspect").loc["crop", "tested by"] == "ijcai-center"
+    assert set(D.PLAN_GROUPS) >= {x for x in t["tested by"] if x.startswith("ijcai")}
 
 
 def test_torchrun_trains_an_ablation_with_unused_parameters(real_data, tmp_path):
