@@ -173,8 +173,9 @@ def ijcai_center_spec(cfg: Config) -> DIDFuseRun:
     return dataclasses.replace(ijcai_paper_spec(cfg), random_crops=False)
 
 
-#: Trainings of hours, trained only when selected by name (`fusionkit train --select NAME`).
-OPT_IN_GROUPS = ("ijcai-paper", "ijcai-center")
+#: Trainings of hours, by zoo name, trained only when selected by name (`fusionkit train --select NAME`).
+OPT_IN_SPECS = {"ijcai-paper": ijcai_paper_spec, "ijcai-center": ijcai_center_spec}
+OPT_IN_GROUPS = tuple(OPT_IN_SPECS)
 #: Groups of `fusionkit train --select`; the default selection leaves out OPT_IN_GROUPS.
 PLAN_GROUPS = ("ijcai-setup",) + ABLATION_NAMES + OPT_IN_GROUPS
 
@@ -188,8 +189,7 @@ def training_plan(cfg: Config, select: Sequence[str] | None = None) -> dict[str,
          for a in ABLATION_NAMES if a in select}
     plan = {"table5": run_spec(cfg)} if "none" in n else {}
     plan |= {"ijcai-setup": ijcai_spec(cfg)} if "ijcai-setup" in select else {}
-    plan |= {"ijcai-paper": ijcai_paper_spec(cfg)} if "ijcai-paper" in select else {}
-    plan |= {"ijcai-center": ijcai_center_spec(cfg)} if "ijcai-center" in select else {}
+    plan |= {name: spec(cfg) for name, spec in OPT_IN_SPECS.items() if name in select}
     for i in range(max(n.values(), default=0)):
         plan |= {f"{a}-{i}": run_spec(cfg, a, i) for a in n if i < n[a] and (a, i) != ("none", 0)}
     return plan

@@ -12,8 +12,8 @@ from .. import methods, viz, zoo
 from ..data.crops import count_pairs
 from ..report import Section, Table
 from ..runs import Run, train
-from .didfuse import (METRICS, TEST_SETS, TRAIN_DATA, Config, decomposition_numbers, fuser, ijcai_center_spec,
-                      ijcai_paper_spec, ijcai_spec, run_spec)
+from .didfuse import (METRICS, OPT_IN_SPECS, TEST_SETS, TRAIN_DATA, Config, decomposition_numbers, fuser,
+                      ijcai_spec, run_spec)
 
 #: How close a retrained model must land to the authors' checkpoint (relative), per metric (issue 25).
 IJCAI_TARGET = {"EN": 0.03, "SD": 0.03, "VIF": 0.03, "SCD": 0.03, "SF": 0.06, "AG": 0.06}
@@ -21,17 +21,15 @@ AUTHORS = "authors' checkpoint"
 #: The retrained models by zoo name, and how each is trained (`fusionkit train --paper didfuse --select NAME`)
 RETRAINED = {"ijcai-setup": "the quick schedule", "ijcai-paper": "the released code's schedule",
              "ijcai-center": "the released code's schedule and centre crops"}
-#: The opt-in trainings (hours each): used when the zoo holds them, never trained from a notebook
-OPT_IN = {"ijcai-paper": ijcai_paper_spec, "ijcai-center": ijcai_center_spec}
 GAP_SET = TEST_SETS["TNO"]  # eq. (1)'s gaps are shown on its first pair
 TRAIN_CMD = "fusionkit train --paper didfuse --profile quick --select {name} --zoo"
 
 
 def retrained(cfg: Config) -> dict[str, Run]:
     """The retrained models present: ``ijcai-setup`` (trained, or from the zoo, at ``cfg``'s schedule) and each
-    of :data:`OPT_IN` the zoo holds (1-2 CPU hours each: never trained from a notebook, see TRAIN_CMD)."""
+    of :data:`~.didfuse.OPT_IN_SPECS` the zoo holds (1-2 CPU hours each: never trained from a notebook, see TRAIN_CMD)."""
     runs = {"ijcai-setup": train(cfg, ijcai_spec(cfg))}
-    for name, spec in OPT_IN.items():
+    for name, spec in OPT_IN_SPECS.items():
         if zoo.find("didfuse", key=spec(cfg).key()) is not None:
             runs[name] = train(cfg, spec(cfg))
     return runs
@@ -43,7 +41,7 @@ def _schedules(cfg: Config, runs: dict[str, Run]) -> str:
              f"crops, {r.spec.schedule(n)}, "
              f"{r.meta.get('train_seconds_total', 0) / 60:.0f} min of {r.meta.get('device') or 'CPU'} training, "
              f"{r.meta.get('precision') or '?'})" for name, r in runs.items()]
-    parts += [f"{name}: not in the zoo yet (`{TRAIN_CMD.format(name=name)}`)" for name in OPT_IN if name not in runs]
+    parts += [f"{name}: not in the zoo yet (`{TRAIN_CMD.format(name=name)}`)" for name in OPT_IN_SPECS if name not in runs]
     return "; ".join(parts)
 
 
@@ -90,7 +88,7 @@ def trained_vs_released(cfg: Config) -> Section:
                                              False)},
         figures={"trained_vs_released_gaps": fig},
         finding="; ".join(f"{name}: {k} of {n} (set, metric) cells within the target" for name, k in best.items())
-        + "".join(f"; {name} not trained yet" for name in OPT_IN if name not in runs) + ".",
+        + "".join(f"; {name} not trained yet" for name in OPT_IN_SPECS if name not in runs) + ".",
         data={"per_pair": per_pair}, show=("trained_vs_released_summary", "trained_vs_released"))
 
 
