@@ -163,3 +163,54 @@ def aenet_training_loss(fidelity: float = 0.1):
         return aenet_loss(p, batch["target"], batch["a"], batch["b"], fidelity)
 
     return loss_fn
+
+
+# ----------------------------------------------------------------------------- FMMF
+VAR_SSIM_CRITERIA = ("var", "mean")
+
+
+def window_stat(x: torch.Tensor, window: int = 11, stat: str = "var") -> torch.Tensor:
+    """Per-window statistic of ``x`` over every ``window`` x ``window`` patch (stride 1, 'valid': only whole
+    patches): the patch variance of FMMF eq. (3) (uniform weights, divided by MN) or the patch mean."""
+    mean = F.avg_pool2d(x, window, stride=1)
+    if stat == "mean":
+        return mean
+    if stat == "var":
+        return (F.avg_pool2d(x * x, window, stride=1) - mean * mean).clamp_min(0)
+    raise ValueError(f"window_stat: stat={stat!r}, expected 'var' or 'mean'")
+
+
+def var_ssim_map(x: torch.Tensor, y: torch.Tensor, f: torch.Tensor, window: int = 11,
+                 criterion: str = "var") -> torch.Tensor:
+    """FMMF eq. (4) per window: SSIM(X, F) where the criterion of X's patch is larger, else SSIM(Y, F) (ties
+    go to Y, as eq. (4) reads: ``sigma^2(Y) >= sigma^2(X)``). ``criterion='var'`` is FMMF's (eq. 3);
+    ``'mean'`` is VIF-Net's (the source whose patch has the larger mean; FMMF Tables 4-5, "Ours(Mean)").
+    SSIM is Wang et al.'s [56] (kornia: Gaussian 11x11 window, sigma 1.5, K = (0.01, 0.03), data range 1),
+    on the same whole patches ('valid'); the selection statistic uses the plain patch, as eq. (3) defines it."""
+    import kornia
+
+    if criterion not in VAR_SSIM_CRITERIA:
+        raise ValueError(f"var_ssim: criterion={criterion!r}, expected one of {VAR_SSIM_CRITERIA}")
+    ssim_x = kornia.metrics.ssim(x, f, window_size=window, max_val=1.0, padding="valid")
+    ssim_y = kornia.metrics.ssim(y, f, window_size=window, max_val=1.0, padding="valid")
+    pick_x = window_stat(x, window, criterion) > window_stat(y, window, criterion)
+    return torch.where(pick_x, ssim_x, ssim_y)
+
+
+def var_ssim_loss(x: torch.Tensor, y: torch.Tensor, f: torch.Tensor, window: int = 11,
+                  criterion: str = "var") -> torch.Tensor:
+    """FMMF eq. (5): L = 1 - the mean over windows of :func:`var_ssim_map`."""
+    return 1 - var_ssim_map(x, y, f, window, criterion).mean()
+
+
+def fmmf_training_loss(criterion: str = "var", window: int = 11):
+    """A ``loss_fn(model, batch)`` for :class:`fusionkit.train.Trainer`: infrared ``batch['a']``, visible
+    ``batch['b']``, fused ``model(a, b)``, the single loss of FMMF §3.3 (``criterion='mean'``: VIF-Net's)."""
+    if criterion not in VAR_SSIM_CRITERIA:
+        raise ValueError(f"fmmf_training_loss: criterion={criterion!r}, expected one of {VAR_SSIM_CRITERIA}")
+
+    def loss_fn(model, batch):
+        fused = model(batch["a"], batch["b"])
+        return {"total": var_ssim_loss(batch["a"], batch["b"], fused, window, criterion)}
+
+    return loss_fn

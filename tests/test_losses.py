@@ -147,3 +147,86 @@ def test_aenet_training_loss_trains_the_network_towards_the_target():
         loss_fn(net, batch)["total"].backward()
         opt.step()
     assert float(loss_fn(net, batch)["total"].detach()) < 0.7 * first
+
+
+# ----------------------------------------------------------------------------- FMMF Var-SSIM
+def _halves(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    return torch.cat([left, right], -1)
+
+
+def _sources():
+    """X textured (mean 0.5) on the left and flat bright (0.9) on the right; Y the other way round."""
+    g = torch.Generator().manual_seed(0)
+    tex = lambda: 0.5 + 0.3 * (torch.rand(1, 1, 48, 24, generator=g) - 0.5)  # noqa: E731
+    flat = torch.full((1, 1, 48, 24), 0.9)
+    x, y = _halves(tex(), flat), _halves(flat, tex())
+    return x, y
+
+
+def test_window_stat_is_the_patch_variance_and_mean_of_eq3():
+    import numpy as np
+
+    from fusionkit.losses import window_stat
+    img = torch.arange(30, dtype=torch.float64).reshape(1, 1, 5, 6) ** 1.5 / 100
+    a = img[0, 0].numpy()
+    var, mean = window_stat(img, 3, "var")[0, 0].numpy(), window_stat(img, 3, "mean")[0, 0].numpy()
+    assert var.shape == (3, 4)
+    for i in range(3):
+        for j in range(4):
+            patch = a[i:i + 3, j:j + 3]
+            assert var[i, j] == pytest.approx(np.var(patch), rel=1e-9)  # divided by MN, as eq. (3)
+            assert mean[i, j] == pytest.approx(patch.mean(), rel=1e-12)
+
+
+def test_var_ssim_picks_the_textured_source_and_mean_the_bright_one():
+    from fusionkit.losses import var_ssim_loss, var_ssim_map
+    x, y = _sources()
+    textured = _halves(x[..., :24], y[..., 24:])  # the detail of both: what the var criterion asks for
+    bright = _halves(y[..., :24], x[..., 24:])    # the bright flat halves: what the mean criterion asks for
+    interior = (slice(None), slice(None), slice(None), list(range(0, 8)) + list(range(30, 38)))  # windows off the seam
+    assert float(var_ssim_map(x, y, textured)[interior].mean()) == pytest.approx(1.0, abs=1e-4)
+    assert float(var_ssim_map(x, y, bright, criterion="mean")[interior].mean()) == pytest.approx(1.0, abs=1e-4)
+    # and each criterion penalises the other's target
+    assert float(var_ssim_loss(x, y, bright)) > 0.3
+    assert float(var_ssim_loss(x, y, textured, criterion="mean")) > 0.3
+    assert float(var_ssim_loss(x, y, textured)) < 0.1
+
+
+def test_var_ssim_ties_go_to_y_as_eq4_reads():
+    from fusionkit.losses import var_ssim_loss
+    x = torch.full((1, 1, 16, 16), 0.5, dtype=torch.float64)
+    y = torch.full((1, 1, 16, 16), 0.25, dtype=torch.float64)  # both variances are exactly 0: a tie
+    assert float(var_ssim_loss(x, y, y)) == pytest.approx(0.0, abs=1e-7)
+    assert float(var_ssim_loss(x, y, x)) > 0.1
+    # the mean criterion has no tie here: X's mean is larger, so X is the reference
+    assert float(var_ssim_loss(x, y, x, criterion="mean")) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_var_ssim_by_hand_on_constant_patches():
+    """Constants a (X) and b (F): SSIM = (2ab + C1) / (a^2 + b^2 + C1) on every window; X is picked by the
+    mean criterion (a > Y's c)."""
+    from fusionkit.losses import var_ssim_loss
+    a, b, c = 0.75, 0.5, 0.25
+    x, f, y = (torch.full((1, 1, 13, 13), v, dtype=torch.float64) for v in (a, b, c))
+    C1 = 0.01 ** 2
+    want = 1 - (2 * a * b + C1) / (a * a + b * b + C1)
+    assert float(var_ssim_loss(x, y, f, criterion="mean")) == pytest.approx(want, rel=1e-6)
+
+
+def test_fmmf_training_loss_trains_and_rejects_a_bad_criterion():
+    from fusionkit.losses import fmmf_training_loss
+    from fusionkit.nets import build
+    with pytest.raises(ValueError, match="criterion='max'"):
+        fmmf_training_loss("max")
+    torch.manual_seed(0)
+    model = build("fmmf", fusion="add")
+    x, y = _sources()
+    batch = {"a": x[..., :32, :32].contiguous(), "b": y[..., :32, :32].contiguous()}
+    loss_fn = fmmf_training_loss()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    first = loss_fn(model, batch)["total"].item()
+    for _ in range(30):
+        opt.zero_grad()
+        loss_fn(model, batch)["total"].backward()
+        opt.step()
+    assert loss_fn(model, batch)["total"].item() < 0.8 * first

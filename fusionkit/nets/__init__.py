@@ -10,8 +10,10 @@ from torch import nn
 from ..registry import NETS
 from .aenetv2 import AENetV2, AENetV2M, AENetV2PP
 from .didfuse import DIDFuse
+from .fmmf import FMMF
 from .ifcnn import IFCNN
 from .jcae import JCAE
+from .vifnet import VIFNet
 
 REGISTRY = NETS  # the name older code used
 
@@ -21,4 +23,4 @@ def build(name: str, **kw: Any) -> nn.Module:
     return NETS.get(name)(**kw)
 
 
-__all__ = ["AENetV2", "AENetV2M", "AENetV2PP", "DIDFuse", "IFCNN", "JCAE", "NETS", "build"]
+__all__ = ["AENetV2", "AENetV2M", "AENetV2PP", "DIDFuse", "FMMF", "IFCNN", "JCAE", "NETS", "VIFNet", "build"]
