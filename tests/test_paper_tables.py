@@ -98,3 +98,27 @@ def test_aenetv2_tables_match_the_paper_text():
     for metric, g in t7.groupby("metric", sort=False):
         cells = next(x.split("\t") for x in table7 if metric in x.split("\t")[:2])
         assert [float(v) for v in cells[2:] if v] == g.value.astype(float).tolist(), metric
+
+
+def test_fmmf_tables_match_the_paper_text():
+    """FMMF Tables 1-7: every CSV row against the numbers of its line in the paper's text."""
+    import re
+
+    lines = _paper_text("003_c3d5f9f507403807.txt").splitlines()
+    sizes = {1: (13, 8), 2: (11, 7), 3: (10, 9), 4: (2, 8), 5: (2, 8), 6: (3, 8), 7: (3, 8)}
+    for n, (rows, cols) in sizes.items():
+        t = paper_tables.load("fmmf", n)
+        assert len(t) == rows * cols, n
+        for method, g in t.groupby("method", sort=False):
+            cands = [x for x in lines if x.split("\t")[0].strip() == method and len(x.split("\t")) == cols + 1]
+            assert len(cands) == 1, (n, method)  # the row's line in the text, found by name and width
+            assert [float(v) for v in re.findall(r"\d+\.\d+", cands[0])] == g.value.astype(float).tolist(), (n, method)
+
+
+def test_fmmf_ablation_chain_links_the_tables():
+    """Issue 26: Table 4 Ours-Net = Table 5 Ours(Mean); Table 5 Ours(Var) = Table 6 Concat; Table 6 Mapping =
+    Table 7 3-layers = Table 1 Ours (the same trainings reported twice)."""
+    row = lambda n, m: paper_tables.load("fmmf", n).query("method == @m").value.astype(float).tolist()  # noqa: E731
+    assert row(4, "Ours-Net") == row(5, "Ours(Mean)")
+    assert row(5, "Ours(Var)") == row(6, "Concat")
+    assert row(6, "Mapping") == row(7, "3-layers") == row(1, "Ours")

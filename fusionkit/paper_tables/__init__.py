@@ -3,7 +3,7 @@
 Each file is named ``<paper>_table<N>.csv`` and holds one table in long form. Values are copied
 from the paper text in ``../shared/papers`` (DIDFuse: 002_ecde006f96d54dd5.txt, Tables III-V;
 JCAE: 001_6362801b0cc60012.txt, Table 1; AE-Netv2: 004_7c5282c5fbda296f.txt, Tables V-VII, '×' where the
-paper gives no value);
+paper gives no value; FMMF: 003_c3d5f9f507403807.txt, Tables 1-7, ``mark`` = the text's only bold mark);
 they are the *reported* numbers, shown beside ours in every report and never recomputed.
 """
 from __future__ import annotations
