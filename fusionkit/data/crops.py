@@ -43,11 +43,13 @@ class RandomCropPairs(Dataset):
     position drawn by ``numpy.random.default_rng([seed, e, i])``, so a run (and a resumed run, which
     calls :meth:`set_epoch` again) sees exactly the same crops. Items are ``{"a", "b"}`` as in
     :class:`CropPairs`. ``resize`` = (h, w): every image is first resized to that size (antialiased;
-    e.g. JCAE's 280x360 training images); ``crop=None`` gives the whole image. Images smaller than ``crop`` are an error naming them."""
+    e.g. JCAE's 280x360 training images); ``crop=None`` gives the whole image. Images smaller than ``crop`` are an error naming them.
+    ``flips=True``: each crop is also flipped left-right and/or upside down, each with probability 1/2, drawn
+    from the same generator after the position (both sources alike), so the crops themselves do not change."""
 
     def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | None = 64, limit: int | None = None,
-                 seed: int = 0, resize: tuple[int, int] | None = None):
-        self.crop, self.seed, self.epoch = crop, seed, 0
+                 seed: int = 0, resize: tuple[int, int] | None = None, flips: bool = False):
+        self.crop, self.seed, self.epoch, self.flips = crop, seed, 0, flips
         self.images: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.names: list[str] = []
         for name, split in sets:
@@ -78,7 +80,11 @@ class RandomCropPairs(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, i])
         y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))
         cut = (slice(None), slice(y, y + self.crop), slice(x, x + self.crop))
-        return {"a": a[cut].float() / 255, "b": b[cut].float() / 255}
+        a, b = a[cut], b[cut]
+        if self.flips:
+            dims = [d for d in (-1, -2) if rng.random() < 0.5]
+            a, b = (a.flip(dims), b.flip(dims)) if dims else (a, b)
+        return {"a": a.float() / 255, "b": b.float() / 255}
 
 
 def count_pairs(sets: Sequence[tuple[str, str | None]], limit: int | None = None) -> int:

@@ -25,6 +25,23 @@ def test_random_crops_are_seeded_by_epoch_and_item(real_data):
     assert a.min() >= 0 and a.max() <= 1 and torch.allclose(a * 255, (a * 255).round(), atol=1e-4)
 
 
+def test_flips_flip_the_same_crop_of_both_sources(real_data):
+    plain = RandomCropPairs(SETS, crop=32, limit=4, seed=5)
+    flipped = RandomCropPairs(SETS, crop=32, limit=4, seed=5, flips=True)
+    seen = set()
+    for e in range(4):
+        plain.set_epoch(e)
+        flipped.set_epoch(e)
+        for i in range(4):
+            p, f = plain[i], flipped[i]
+            match = [dims for dims in ([], [-1], [-2], [-1, -2])
+                     if torch.equal(p["a"].flip(dims) if dims else p["a"], f["a"])
+                     and torch.equal(p["b"].flip(dims) if dims else p["b"], f["b"])]
+            assert match, (e, i)  # the same window, flipped alike in a and b
+            seen.add(tuple(match[0]))
+    assert len(seen) >= 3  # the flips are drawn, not fixed
+
+
 def test_crop_larger_than_an_image_is_an_error_naming_it(real_data):
     with pytest.raises(ValueError, match=r"didfuse-flir-train/\S+: image .* smaller than the 4096x4096 crop"):
         RandomCropPairs(SETS, crop=4096, limit=1)
