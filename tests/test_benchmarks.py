@@ -152,3 +152,15 @@ def test_committed_shared_cores_back_the_thread_default():
     f_ours = ours[ours.load == "cores free"].set_index("workload")["median ms"]
     f_torch = torch_default[torch_default.load == "cores free"].set_index("workload")["median ms"]
     assert (f_ours <= 1.25 * f_torch).all()
+
+
+def test_fmmf_benchmark(tmp_path, real_data):
+    r = _run("fmmf.py", "--sizes", "72x40", "--repeats", "1", "--variants", "mapping", "vifnet", reports=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    t = pd.read_csv(tmp_path / "benchmarks" / "fmmf.csv").set_index("variant")
+    assert list(t.index) == ["mapping", "vifnet"] and (t["size"] == "72x40").all()
+    assert t.loc["mapping", "attention positions N"] == 18 * 10 and t.loc["vifnet", "attention positions N"] == 0
+    # a fresh process per row: its peak includes PyTorch itself, so it is far above what fusing added
+    assert (t["peak RSS (MB)"] > t["peak - before (MB)"]).all() and (t["median time (s)"] > 0).all()
+    prov = json.loads((tmp_path / "benchmarks" / "provenance-fmmf.json").read_text())
+    assert prov["profile"] == "benchmark" and prov["status"] == "ok"

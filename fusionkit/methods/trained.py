@@ -147,3 +147,34 @@ class AENetSqueezeGCB(AENetTrained):
 
     name = "aenetv2-squeeze-gcb"
     defaults = {**AENetTrained.defaults, "model": "paper-squeeze-gcb"}
+
+
+@METHODS.register("fmmf")
+class FMMFTrained(_NetMethod):
+    """FMMF trained here (Rao et al., ../shared/papers 003): two encoders, the mapping fusion module, the
+    aggregating decoder, trained end to end with Var-SSIM; or any Table 4-7 variant (VIF-Net included).
+
+    Options: ``model`` = a short name in ``zoo/fmmf/`` (default 'mapping', the paper's main model: Tables 1-3);
+    ``checkpoint`` = instead, a run folder (``runs/fmmf/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``;
+    ``device``; ``chunk`` (query positions per attention call, which bounds peak memory; default
+    :data:`fusionkit.nets.fmmf.CHUNK`). The infrared or first source is ``a``. Weights load with
+    ``weights_only=True``."""
+
+    name, citation = "fmmf", "Rao, Wu, Xu & Chen, FMMF (../shared/papers 003); trained here"
+    defaults = {"model": "mapping", "checkpoint": None, "device": None, "chunk": None}
+
+    def __init__(self, _model: nn.Module | None = None, **options: Any):
+        super().__init__(**options)
+        self.model, self.record = _load_trained("fmmf", self.options, _model)
+
+    @classmethod
+    def from_model(cls, model: nn.Module, **options: Any) -> "FMMFTrained":
+        """Wrap an FMMF (or VIF-Net) network already in memory (e.g. just trained)."""
+        return cls(_model=model, **options)
+
+    def _forward(self, a, b):
+        from ..nets.fmmf import CHUNK
+
+        if hasattr(self.model, "mapping"):
+            return self.model(a, b, chunk=self.options["chunk"] or CHUNK)
+        return self.model(a, b)
