@@ -48,3 +48,18 @@ def test_smoke_training_on_real_data_and_the_method_fuses(real_data, tmp_path, m
     # the wrapped model in memory gives the same image
     same = methods.get("fmmf", checkpoint=str(run.path)).fuse(a, b)
     assert abs(out - same).max() < 1e-5
+
+
+def test_smoke_tables_1_to_3_on_real_data(real_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
+    cfg = S.config("smoke")
+    t1 = S.table1(cfg)
+    assert {"table1", "table1_ours_vs_paper", "table1_ten", "table1_ten_ours_vs_paper"} <= set(t1.tables)
+    means = t1.data["means"]
+    assert list(means.columns) == ["EI", "CE", "SF", "EN", "Qabf", "MS_SSIM", "SD", "VIF"]
+    assert {"FMMF (ours)", "Wavelet", "IFCNN (released)"} <= set(means.index)
+    vs = t1.tables["table1_ours_vs_paper"].df
+    assert vs.loc["Ours", "EI (paper)"] == 45.5980  # the paper's row beside ours
+    t2, t3 = S.table2(cfg), S.table3(cfg)
+    assert "IFCNN(max) (released)" in t2.data["means"].index and len(t3.data["means"].columns) == 9
+    assert t3.data["per_pair"].pair.nunique() == 2  # smoke: test_limit pairs
