@@ -63,3 +63,55 @@ def test_smoke_tables_1_to_3_on_real_data(real_data, tmp_path, monkeypatch):
     t2, t3 = S.table2(cfg), S.table3(cfg)
     assert "IFCNN(max) (released)" in t2.data["means"].index and len(t3.data["means"].columns) == 9
     assert t3.data["per_pair"].pair.nunique() == 2  # smoke: test_limit pairs
+
+
+def test_smoke_tables_4_to_7_compare_each_variant_with_the_row_before(real_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
+    cfg = S.config("smoke")
+    t = S.tables4_to_7(cfg)
+    assert set(t) == {0, 4, 5, 6, 7}
+    assert set(t[0].data["per_pair"].method) == set(S.training_plan(cfg))
+    d6 = t[6].data["differences"]
+    assert list(d6.comparison.unique()) == ["concat - add", "mapping - concat"]
+    # the paper's differences are the transcribed rows' differences (Table 6: Mapping - Concat on EI)
+    ei = d6[(d6.comparison == "mapping - concat") & (d6.metric == "EI")].iloc[0]
+    assert abs(ei.paper - (45.5980 - 44.5137)) < 1e-9
+    assert d6["seed spread"].notna().all()  # the smoke plan trains a second seed of the main model
+    assert "3-layers (paper)" in t[7]["table7"].df.index and "vifnet (ours)" in t[4]["table4"].df.index
+
+
+def _ablation_frame(means: dict[str, float], n: int = 12, noise: float = 0.01):
+    """A per-pair frame of the variants where each metric's per-pair value is ``means[variant]`` + noise."""
+    import numpy as np
+    import pandas as pd
+
+    from fusionkit.studies.fmmf_claims import METRICS
+    rng = np.random.default_rng(0)
+    rows = [{"dataset": "ir-vis", "method": v, "pair": str(i),
+             **{m: (mu if m != "CE" else -mu) + noise * rng.standard_normal() for m in METRICS}}
+            for v, mu in means.items() for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_claim_t6_order_and_t7_depth_are_decided_from_the_numbers():
+    from fusionkit.report.ledger import FAILS, HOLDS
+    from fusionkit.studies.fmmf_claims import _no_better_with_depth, _order
+    # mapping > concat > add on every metric (CE: lower is better, so its values run the other way)
+    assert _order(_ablation_frame({"mapping": 3.0, "concat": 2.0, "add": 1.0}))[0] == HOLDS
+    assert _order(_ablation_frame({"mapping": 1.0, "concat": 2.0, "add": 3.0}))[0] == FAILS
+    same = _ablation_frame({"mapping": 1.0, "depth4": 1.0, "depth5": 1.0})
+    assert _no_better_with_depth(same)[0] == HOLDS
+    deeper = _ablation_frame({"mapping": 1.0, "depth4": 2.0, "depth5": 1.0})
+    verdict, measured = _no_better_with_depth(deeper)
+    assert verdict == FAILS and "depth4 better than depth 3 at p < 0.05 on 8/8" in measured
+
+
+def test_every_table_and_figure_of_the_paper_has_a_claim():
+    where = " ".join(c.where for c in S.CLAIMS)
+    for n in range(1, 8):
+        assert f"Table {n}" in where, n
+    import re
+    figs = {int(x) for c in S.CLAIMS for part in re.findall(r"Figs? ([\d, -]+)", c.where)
+            for x in re.findall(r"\d+", part)}
+    figs |= {int(x) for c in S.CLAIMS if c.id.startswith("F") for x in re.findall(r"\d+", c.id)}
+    assert figs >= set(range(1, 11)), sorted(set(range(1, 11)) - figs)
