@@ -35,6 +35,8 @@ for _s in (
               "JCAE: Table 1, Figs 4-8, fusion-rule ablation"),
     StudyInfo("aenetv2", "aenetv2", ("30_aenetv2_training.ipynb", "31_aenetv2_efficiency.ipynb"),
               "AE-Netv2: Algorithm 1 training, continuous learning, Tables V-VII, Figs 4-5, 8, 10"),
+    StudyInfo("fmmf", "fmmf", ("40_fmmf_training.ipynb", "41_fmmf_comparison.ipynb"),
+              "FMMF: trainings, the ablation chain (Tables 4-7), Tables 1-3"),
 ):
     STUDIES.register(_s.name)(_s)
 

@@ -182,7 +182,7 @@ def fuser_of(model: torch.nn.Module, cfg: Config):
 
 
 # Tables 1-3 (notebook 41) live in .fmmf_comparison
-from .fmmf_comparison import table1, table2, table3  # noqa: E402, F401
+from .fmmf_comparison import fig3_fig5, fig6_fig8, fig_maps, fig_sources, table1, table2, table3  # noqa: E402, F401
 # Tables 4-7 (notebook 40) live in .fmmf_ablations
 from .fmmf_ablations import ablation_scores, ablation_table, score_variants, tables4_to_7  # noqa: E402, F401
 from .fmmf_claims import CLAIMS, LEDGER  # noqa: E402, F401  (the claims ledger: report.ledger(fmmf))

@@ -111,3 +111,91 @@ def table2(cfg: Config) -> Section:
 def table3(cfg: Config) -> Section:
     """Table 3: medical, IFCNN's 8 CT/MR pairs (the paper's set), without retraining."""
     return task_table(cfg, 3)
+
+
+#: The paper's figures on our closest pairs (found by looking at all 40 TNO pairs; docs/studies/fmmf.md): label ->
+#: (dataset, split, pair, the two boxes as (top, left, height, width) fractions and colour).
+FIGURE_PAIRS = {
+    "Fig. 3 'human' (TNO 38)": ("didfuse-tno", "test", "38", ((0.55, 0.30, 0.25, 0.14, "red"),
+                                                             (0.05, 0.62, 0.30, 0.25, "blue"))),
+    "Fig. 5 'human and tree' (TNO 1)": ("didfuse-tno", "test", "1", ((0.48, 0.16, 0.30, 0.12, "red"),
+                                                                      (0.02, 0.02, 0.30, 0.30, "blue"))),
+}
+
+
+SOURCE_NAMES = {"ir-vis": {}, "multi-focus": {"infrared": "source A", "visible": "source B"},
+                "medical": {"infrared": "CT", "visible": "MR"}}
+
+
+def _figure(cfg: Config, n: int, items: dict, boxes: list, title: str) -> object:
+    from .. import viz
+
+    _, _, runnable = TABLES[n]
+    fusers = {OURS: fuser_of(train(cfg, run_spec(cfg, MAIN)).model, cfg)}
+    fusers |= {method_label(m, row): E.method_fuser(methods.get(m)) for m, row in runnable.items()
+               if m in cfg.baselines and row is not None}
+    sources = SOURCE_NAMES[TABLES[n][0]]
+    cols = [{sources.get(k, k): v for k, v in col.items()} for col in E.kept_images(fusers, items).values()]
+    return viz.zoom_grid(cols, list(cols[0]), boxes=boxes, title=title)
+
+
+def fig3_fig5(cfg: Config) -> Section:
+    """Figs 3 and 5: the ir-vis pairs the text discusses, on our closest TNO pairs (:data:`FIGURE_PAIRS`), the
+    sources and every method of Table 1 we run, the boxed regions enlarged."""
+    items = {label: E.open_set(ds, split, pairs=[p])[0] for label, (ds, split, p, _) in FIGURE_PAIRS.items()}
+    fig = _figure(cfg, 1, items, [b for *_, b in FIGURE_PAIRS.values()],
+                  "Figs 3 and 5 on our closest TNO pairs (red: the infrared human; blue: visible detail)")
+    return Section("Figs 3 and 5: ir-vis", figures={"fig3_fig5_irvis": fig},
+                   finding=f"{len(items)} pairs: " + ", ".join(items) + ".")
+
+
+def fig6_fig8(cfg: Config) -> Section:
+    """Fig. 6 (multi-focus, the first Lytro pair) and Fig. 8 (medical, the first CT/MR pair): sources and the
+    methods of Tables 2 and 3 we run, two regions enlarged (default boxes)."""
+    figs = {}
+    for n, key in ((2, "fig6_multi_focus"), (3, "fig8_medical")):
+        task = TABLES[n][0]
+        it = E.open_set(*TEST_SETS[task], limit=1)[0]
+        it["b"] = it["sources"][-1]
+        figs[key] = _figure(cfg, n, {it["name"]: it}, None, f"Fig. {6 if n == 2 else 8}: {task}, pair {it['name']} "
+                            "(boxes enlarged)")
+    return Section("Figs 6 and 8: multi-focus and medical", figures=figs, finding="The first pair of each set.")
+
+
+def fig_sources(cfg: Config) -> Section:
+    """Figs 4, 7 and 9: four source pairs of each task (first row: one source; second row: the other)."""
+    from .. import viz
+
+    figs = {}
+    for task, key in (("ir-vis", "fig4_sources"), ("multi-focus", "fig7_sources"), ("medical", "fig9_sources")):
+        ds = E.open_set(*TEST_SETS[task], limit=4)
+        items = [ds[i] for i in range(len(ds))]
+        rows = [[it["a"][0].numpy() for it in items], [it["sources"][-1][0].numpy() for it in items]]
+        figs[key] = viz.image_grid(rows, [[it["name"] for it in items]] * 2,
+                                   title=f"{task}: source pairs (top: first source, bottom: second)")
+    return Section("Figs 4, 7, 9: source examples", figures=figs, finding="Four pairs of each test set.")
+
+
+def fig_maps(cfg: Config, pair: str = "38") -> Section:
+    """Beyond the paper: what the mapping fusion module attends. For TNO ``pair``, per scale, the channel mean
+    of Map_X (infrared) and Map_Y (visible) of our main model, each pair of panels on one grey scale."""
+    import torch
+
+    from .. import viz
+
+    model = train(cfg, run_spec(cfg, MAIN)).model.cpu().eval()
+    it = E.open_set(*TEST_SETS["ir-vis"], pairs=[pair])[0]
+    maps_x, maps_y = model.maps(it["a"][None], it["b"][None])
+    panels, scales, rows = [("infrared", it["a"][0].numpy()), ("visible", it["b"][0].numpy())], [None, None], []
+    for s, (mx, my) in enumerate(zip(maps_x, maps_y)):
+        ax, ay = (m[0].mean(0).float().numpy() for m in (mx, my))
+        panels += [(f"Map_X, scale 1/{2 ** s}", ax), (f"Map_Y, scale 1/{2 ** s}", ay)]
+        scales += [f"s{s}", f"s{s}"]
+        rows.append({"scale": f"1/{2 ** s}", "Map_X mean": float(ax.mean()), "Map_Y mean": float(ay.mean()),
+                     "Map_X std": float(ax.std()), "Map_Y std": float(ay.std()),
+                     "corr(Map_X, Map_Y)": float(torch.corrcoef(torch.stack([mx.flatten(), my.flatten()]))[0, 1])})
+    fig = viz.feature_map_grid(panels, scales=scales, title=f"FMMF mapping module on TNO {pair}: channel means of "
+                                                            "Map_X and Map_Y per scale (each scale on one grey scale)")
+    return Section("The mapping module's maps", {"fig_maps_stats": Table(pd.DataFrame(rows), f"Map_X and Map_Y of "
+                   f"the main model on TNO {pair}: channel-mean statistics per scale")}, {"fig_maps": fig},
+                   finding=f"{len(rows)} scales on TNO {pair}.")
