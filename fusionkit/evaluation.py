@@ -43,14 +43,16 @@ def method_fuser(method: Any) -> Fuser:
     return lambda a, b: method.fuse_batch(a, b)
 
 
-def open_set(name: str, split: str | None, pairs: Sequence[str] | None = None, limit: int | None = None
-             ) -> FusionDataset:
+def open_set(name: str, split: str | None, pairs: Sequence[str] | None = None, limit: int | None = None,
+             crop: int | None = None) -> FusionDataset:
     """The grey test set ``(name, split)``, optionally only the pairs named ``pairs`` (a study's own split)
-    and at most ``limit`` of them; a dataset of multi-source sequences (multi-exposure) opens as sequences."""
+    and at most ``limit`` of them; a dataset of multi-source sequences (multi-exposure) opens as sequences.
+    ``crop``: every image centre-cropped to ``crop`` x ``crop`` (a smoke profile's small inputs)."""
     from .data.manifest import load_manifest
+    from .data.transforms import CenterCrop
 
     kind = "pairs" if load_manifest()[name].pairs else "sequences"
-    ds = FusionDataset(name, split, mode="gray", kind=kind)
+    ds = FusionDataset(name, split, mode="gray", kind=kind, transform=CenterCrop(crop) if crop else None)
     if pairs is not None:
         unknown = [p for p in pairs if p not in ds.names]
         if unknown:
@@ -63,17 +65,17 @@ def open_set(name: str, split: str | None, pairs: Sequence[str] | None = None, l
 
 def score(fusers: Mapping[str, Fuser], datasets: Mapping[str, tuple], metrics: Sequence[str],
           limit: int | None = None, keep: int = 0, progress: bool = True,
-          convention: str = "standard") -> tuple[pd.DataFrame, dict]:
+          convention: str = "standard", crop: int | None = None) -> tuple[pd.DataFrame, dict]:
     """Every fuser on every pair of every dataset (metrics in ``convention``).
 
     Returns the tidy per-pair frame (columns ``dataset``, ``method``, ``pair``, then one per metric)
     and ``kept[(dataset, method)][pair]``: the first ``keep`` fused images per dataset (8-bit levels),
     for qualitative figures. ``limit`` caps the pairs per dataset (None: all). A dataset is
     ``(name, split)`` or ``(name, split, pair names)`` (:func:`open_set`); a sequence is fused from its
-    first and last source (multi-exposure: the darkest and brightest)."""
+    first and last source (multi-exposure: the darkest and brightest). ``crop``: see :func:`open_set`."""
     from tqdm.auto import tqdm
 
-    sets = {label: open_set(*spec, limit=limit) for label, spec in datasets.items()}
+    sets = {label: open_set(*spec, limit=limit, crop=crop) for label, spec in datasets.items()}
     total = sum(len(ds) for ds in sets.values()) * len(fusers)
     rows, kept = [], {}
     with tqdm(total=total, desc="scoring", unit="pair", disable=not progress, leave=False) as bar:

@@ -150,3 +150,15 @@ def test_larger_value_table_and_relative_gap():
     tests = pd.DataFrame([{"method": "b", "metric": "EN", "p": 0.012}])
     cells = mean_with_p(pd.DataFrame({"EN": [2.0, 1.0]}, index=["a", "b"]), tests)
     assert list(cells.EN) == ["2.0000", "1.0000 ± 0.01"]
+
+
+def test_open_set_and_score_centre_crop_the_test_images(real_data):
+    full = E.open_set("didfuse-tno", "test", limit=1)[0]
+    small = E.open_set("didfuse-tno", "test", limit=1, crop=64)[0]
+    H, W = full["a"].shape[-2:]
+    assert small["a"].shape[-2:] == (64, 64)
+    top, left = (H - 64) // 2, (W - 64) // 2
+    assert torch.equal(small["a"], full["a"][..., top:top + 64, left:left + 64])  # the centre, unchanged
+    per_pair, _ = E.score({"avg": lambda a, b: (a + b) / 2}, {"TNO": ("didfuse-tno", "test")}, ["EN"], limit=1,
+                          progress=False, crop=64)
+    assert len(per_pair) == 1 and per_pair.EN.iloc[0] > 0

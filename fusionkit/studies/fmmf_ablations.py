@@ -34,7 +34,8 @@ def score_variants(cfg: Config) -> pd.DataFrame:
     Table 1's metrics: the per-pair frame (``method`` = the zoo name)."""
     fusers = {name: fuser_of(train(cfg, spec).model, cfg) for name, spec in training_plan(cfg).items()}
     task = "ir-vis"
-    return E.score(fusers, {task: TEST_SETS[task]}, METRICS, limit=cfg.test_limit, convention=cfg.convention)[0]
+    return E.score(fusers, {task: TEST_SETS[task]}, METRICS, limit=cfg.test_limit, convention=cfg.convention,
+                   crop=cfg.test_crop)[0]
 
 
 def seed_spread(per_pair: pd.DataFrame) -> pd.Series | None:

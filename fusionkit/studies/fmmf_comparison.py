@@ -44,7 +44,7 @@ def score_task(cfg: Config, n: int) -> tuple[pd.DataFrame, dict]:
                                                     else methods.get(m))
                for m, row in runnable.items() if m in cfg.baselines}
     return E.score(fusers, {task: TEST_SETS[task]}, metrics, limit=cfg.test_limit, keep=cfg.figure_pairs,
-                   convention=cfg.convention)
+                   convention=cfg.convention, crop=cfg.test_crop)
 
 
 def task_tables(cfg: Config, n: int, per_pair: pd.DataFrame, key: str, what: str) -> tuple[dict, pd.DataFrame]:
@@ -142,7 +142,7 @@ def _figure(cfg: Config, n: int, items: dict, boxes: list, title: str) -> object
 def fig3_fig5(cfg: Config) -> Section:
     """Figs 3 and 5: the ir-vis pairs the text discusses, on our closest TNO pairs (:data:`FIGURE_PAIRS`), the
     sources and every method of Table 1 we run, the boxed regions enlarged."""
-    items = {label: E.open_set(ds, split, pairs=[p])[0] for label, (ds, split, p, _) in FIGURE_PAIRS.items()}
+    items = {label: E.open_set(ds, split, pairs=[p], crop=cfg.test_crop)[0] for label, (ds, split, p, _) in FIGURE_PAIRS.items()}
     fig = _figure(cfg, 1, items, [b for *_, b in FIGURE_PAIRS.values()],
                   "Figs 3 and 5 on our closest TNO pairs (red: the infrared human; blue: visible detail)")
     return Section("Figs 3 and 5: ir-vis", figures={"fig3_fig5_irvis": fig},
@@ -155,7 +155,7 @@ def fig6_fig8(cfg: Config) -> Section:
     figs = {}
     for n, key in ((2, "fig6_multi_focus"), (3, "fig8_medical")):
         task = TABLES[n][0]
-        it = E.open_set(*TEST_SETS[task], limit=1)[0]
+        it = E.open_set(*TEST_SETS[task], limit=1, crop=cfg.test_crop)[0]
         it["b"] = it["sources"][-1]
         figs[key] = _figure(cfg, n, {it["name"]: it}, None, f"Fig. {6 if n == 2 else 8}: {task}, pair {it['name']} "
                             "(boxes enlarged)")
@@ -168,7 +168,7 @@ def fig_sources(cfg: Config) -> Section:
 
     figs = {}
     for task, key in (("ir-vis", "fig4_sources"), ("multi-focus", "fig7_sources"), ("medical", "fig9_sources")):
-        ds = E.open_set(*TEST_SETS[task], limit=4)
+        ds = E.open_set(*TEST_SETS[task], limit=4, crop=cfg.test_crop)
         items = [ds[i] for i in range(len(ds))]
         rows = [[it["a"][0].numpy() for it in items], [it["sources"][-1][0].numpy() for it in items]]
         figs[key] = viz.image_grid(rows, [[it["name"] for it in items]] * 2,
@@ -184,7 +184,7 @@ def fig_maps(cfg: Config, pair: str = "38") -> Section:
     from .. import viz
 
     model = train(cfg, run_spec(cfg, MAIN)).model.cpu().eval()
-    it = E.open_set(*TEST_SETS["ir-vis"], pairs=[pair])[0]
+    it = E.open_set(*TEST_SETS["ir-vis"], pairs=[pair], crop=cfg.test_crop)[0]
     maps_x, maps_y = model.maps(it["a"][None], it["b"][None])
     panels, scales, rows = [("infrared", it["a"][0].numpy()), ("visible", it["b"][0].numpy())], [None, None], []
     for s, (mx, my) in enumerate(zip(maps_x, maps_y)):

@@ -115,3 +115,16 @@ def test_every_table_and_figure_of_the_paper_has_a_claim():
             for x in re.findall(r"\d+", part)}
     figs |= {int(x) for c in S.CLAIMS if c.id.startswith("F") for x in re.findall(r"\d+", c.id)}
     assert figs >= set(range(1, 11)), sorted(set(range(1, 11)) - figs)
+
+
+def test_smoke_figures_and_the_maps(real_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
+    cfg = S.config("smoke")
+    f35 = S.fig3_fig5(cfg)
+    assert set(f35.figures) == {"fig3_fig5_irvis"}
+    assert len(f35.figures["fig3_fig5_irvis"].axes) >= 2 * (2 + 1)  # two pairs x (sources + ours), insets besides
+    maps = S.fig_maps(cfg)
+    stats = maps["fig_maps_stats"].df
+    assert list(stats.scale) == ["1/1", "1/2", "1/4"] and stats["corr(Map_X, Map_Y)"].between(-1, 1).all()
+    assert set(S.fig6_fig8(cfg).figures) == {"fig6_multi_focus", "fig8_medical"}
+    assert set(S.fig_sources(cfg).figures) == {"fig4_sources", "fig7_sources", "fig9_sources"}
