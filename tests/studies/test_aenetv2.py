@@ -110,3 +110,19 @@ def test_fig10_draws_every_bubble_whole_inside_the_axes(n):
     assert (centres[:, 0] - radius >= box.x0).all() and (centres[:, 0] + radius <= box.x1).all()
     assert (centres[:, 1] - radius >= box.y0).all() and (centres[:, 1] + radius <= box.y1).all()
     assert ax.get_xlabel().startswith("Combined") and ax.get_title().startswith("Fig. 10")
+
+
+def test_table5_names_the_trained_here_methods_without_a_zoo_model(real_data, tmp_path, monkeypatch):
+    """Every registered method is timed when time_methods is None; one whose zoo model is not committed yet
+    (here: fmmf, with an empty zoo) is named in the caption instead of failing the table."""
+    from fusionkit import methods
+    from fusionkit.checkpoints import CheckpointError
+    from fusionkit.studies import aenetv2 as A
+
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(tmp_path))
+    monkeypatch.setattr(methods, "names", lambda: ["avg", "fmmf"])
+    t = A.table5(A.config("smoke", time_methods=None), trained={})
+    assert list(t.data["times"].index) == ["avg"]
+    assert "not timed (no zoo model yet): fmmf" in t.tables["table5"].caption
+    with pytest.raises(CheckpointError):  # asked for by name, it is an error
+        A.table5(A.config("smoke", time_methods=("fmmf",)), trained={})
