@@ -1,5 +1,5 @@
 """The committed model zoo (zoo/): every entry loads (sha256, weights_only), the budget holds, and the
-DIDFuse, JCAE and AE-Netv2 models the reports came from are reachable by name as fusion methods."""
+DIDFuse, JCAE, AE-Netv2 and FMMF models the reports came from are reachable by name as fusion methods."""
 import json
 from pathlib import Path
 
@@ -40,7 +40,7 @@ def test_didfuse_models_of_the_reports_are_in_the_zoo(name):
     assert e.key == spec.key() and e.meta["profile"] == "quick"  # the quick reports use exactly this model
 
 
-@pytest.mark.parametrize("study", ["didfuse", "jcae", "aenetv2"])
+@pytest.mark.parametrize("study", ["didfuse", "jcae", "aenetv2", "fmmf"])
 def test_every_zoo_entry_is_the_training_its_name_stands_for(study):
     """Each entry is exactly the training its study's plan lists under that short name at the entry's profile
     (the one naming rule: runs.zoo_name), so a report never picks up a model of another schedule."""
