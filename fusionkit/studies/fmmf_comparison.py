@@ -35,14 +35,20 @@ def method_label(name: str, paper_row: str | None) -> str:
     return f"{paper_row or name}{released}{ours}"
 
 
+def table_fusers(cfg: Config, n: int, paper_rows_only: bool = False) -> dict[str, E.Fuser]:
+    """Our main model and the methods of :data:`TABLES` [n] that ``cfg.baselines`` lists (``paper_rows_only``:
+    only those standing for a row of the paper's table), by row label."""
+    fusers = {OURS: fuser_of(train(cfg, run_spec(cfg, MAIN)).model, cfg)}
+    return fusers | {method_label(m, row): E.method_fuser(methods.get(m, device=cfg.device) if m.startswith("ifcnn")
+                                                          else methods.get(m))
+                     for m, row in TABLES[n][2].items() if m in cfg.baselines and (row or not paper_rows_only)}
+
+
 def score_task(cfg: Config, n: int) -> tuple[pd.DataFrame, dict]:
     """Our main model and every method of :data:`TABLES` [n] that ``cfg.baselines`` lists, on the whole test
     set of Table ``n``'s task: (per-pair frame, kept images)."""
-    task, metrics, runnable = TABLES[n]
-    fusers = {OURS: fuser_of(train(cfg, run_spec(cfg, MAIN)).model, cfg)}
-    fusers |= {method_label(m, row): E.method_fuser(methods.get(m, device=cfg.device) if m.startswith("ifcnn")
-                                                    else methods.get(m))
-               for m, row in runnable.items() if m in cfg.baselines}
+    task, metrics, _ = TABLES[n]
+    fusers = table_fusers(cfg, n)
     return E.score(fusers, {task: TEST_SETS[task]}, metrics, limit=cfg.test_limit, keep=cfg.figure_pairs,
                    convention=cfg.convention, crop=cfg.test_crop)
 
@@ -130,10 +136,7 @@ SOURCE_NAMES = {"ir-vis": {}, "multi-focus": {"infrared": "source A", "visible":
 def _figure(cfg: Config, n: int, items: dict, boxes: list, title: str) -> object:
     from .. import viz
 
-    _, _, runnable = TABLES[n]
-    fusers = {OURS: fuser_of(train(cfg, run_spec(cfg, MAIN)).model, cfg)}
-    fusers |= {method_label(m, row): E.method_fuser(methods.get(m)) for m, row in runnable.items()
-               if m in cfg.baselines and row is not None}
+    fusers = table_fusers(cfg, n, paper_rows_only=True)
     sources = SOURCE_NAMES[TABLES[n][0]]
     cols = [{sources.get(k, k): v for k, v in col.items()} for col in E.kept_images(fusers, items).values()]
     return viz.zoom_grid(cols, list(cols[0]), boxes=boxes, title=title)
