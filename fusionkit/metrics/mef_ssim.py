@@ -21,6 +21,8 @@ import math
 import torch
 import torch.nn.functional as Fn
 
+from .backend_torch import _gauss1d, sep_filter
+
 Tensor = torch.Tensor
 WINDOW = 11
 K = 0.03
@@ -28,16 +30,9 @@ SCALE_WEIGHTS = (0.0448, 0.2856, 0.3001)
 EPS = 2.220446049250313e-16  # MATLAB eps
 
 
-def _valid(x: Tensor, k: Tensor) -> Tensor:
-    """'valid' correlation of (N, H, W) with the 2-D kernel k."""
-    return Fn.conv2d(x[:, None], k[None, None].to(x)).squeeze(1)
-
-
-def _gauss(n: int = WINDOW, sigma: float = 1.5) -> Tensor:
-    r = torch.arange(n, dtype=torch.float64) - (n - 1) / 2
-    g = torch.exp(-r * r / (2 * sigma * sigma))
-    g = torch.outer(g, g)
-    return g / g.sum()
+def _valid(x: Tensor, g: Tensor) -> Tensor:
+    """'valid' correlation of (N, H, W) with the separable kernel outer(g, g) (the suite's FFT filter)."""
+    return sep_filter(x, g.to(x), "valid")
 
 
 def mef_ssim(seq: Tensor, f: Tensor) -> Tensor:
@@ -45,7 +40,7 @@ def mef_ssim(seq: Tensor, f: Tensor) -> Tensor:
     (N,) scores."""
     seq, f = seq.to(torch.float64), f.to(torch.float64)
     n_src, n = seq.shape[1], WINDOW * WINDOW
-    box, gauss = torch.full((WINDOW, WINDOW), 1.0 / n, dtype=torch.float64), _gauss()
+    box, gauss = torch.full((WINDOW,), 1.0 / WINDOW, dtype=torch.float64), _gauss1d(WINDOW, 1.5, f)
     flat = seq.flatten(0, 1)  # (N K, H, W)
     shape = (seq.shape[0], n_src) + tuple(s - WINDOW + 1 for s in seq.shape[-2:])
     mu = _valid(flat, box).reshape(shape)
