@@ -6,7 +6,8 @@
 Images are 2-D grey arrays/tensors in [0, 255]; ``a`` and ``b`` are the two sources (ir-vis:
 a = infrared). ``convention="vifb"`` reproduces the VIFB benchmark's MATLAB code for its 13
 metrics (other metrics are the same in both conventions); ``convention="didfuse"`` changes SD, SF
-and AG to the definitions that reproduce the DIDFuse (IJCAI 2020) tables. Definitions and citations:
+and AG to the definitions that reproduce the DIDFuse (IJCAI 2020) tables, ``convention="fmmf"`` SD,
+MI, VIF, MS_SSIM and Qabf to those of the FMMF authors' group scripts. Definitions and citations:
 ``REGISTRY`` and docs/metrics.md. Backends: ``"fast"`` (batched torch, default:
 :mod:`.backend_torch`) and ``"reference"`` (straightforward NumPy/SciPy, used to validate the fast
 one: :mod:`.backend_numpy`); each keeps its metric functions in a ``FUNCTIONS`` registry, filled at
@@ -127,7 +128,7 @@ def _evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None, c
         raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
     imgs = validate_images(**_rescale({"fused": fused, "a": a, "b": b}, data_range, check_unit))
     F, A, B = imgs["fused"], imgs["a"], imgs["b"]
-    check_size(names, F.shape)
+    check_size(names, F.shape, convention)
     need = set(names)
     if "Combined" in need:
         need |= set(COMBINED_PARTS)
@@ -187,7 +188,7 @@ def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
     shapes = {n: tuple(t.shape) for n, t in ts.items()}
     if len(set(shapes.values())) > 1:
         raise ValueError(f"batch shapes differ: {shapes}")
-    check_size(names, ts["fused"].shape[-2:])
+    check_size(names, ts["fused"].shape[-2:], convention)
     dev = torch.device(device) if device is not None else ts["fused"].device
     F, A, B = (ts[n].to(dev, torch.float64).mul(255.0 / data_range).clamp(0, 255) for n in ("fused", "a", "b"))
     fast_names = [n for n in names if n in backend_numpy.FUNCTIONS]

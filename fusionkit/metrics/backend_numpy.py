@@ -7,7 +7,11 @@ VIFB's own MATLAB outputs (``../shared/fixtures/vifb``) and hand-computed cases,
 torch backend (:mod:`.backend_torch`) is tested against it.
 
 ``convention="didfuse"`` changes SD, SF and AG only, to the definitions that reproduce the DIDFuse
-papers' tables (see :data:`.registry.DIDFUSE_DEFINITIONS`).
+papers' tables (see :data:`.registry.DIDFUSE_DEFINITIONS`); ``convention="fmmf"`` SD, MI, VIF, MS_SSIM
+and Qabf, to the FMMF authors' group scripts (:data:`.registry.FMMF_DEFINITIONS`). Its MS_SSIM here is
+MEF-SSIM computed window by window, as Ma et al.'s algorithm reads; its VIF is
+:func:`.wavelet_vif.vif_wavelet` itself (a NumPy algorithm already: both backends share it, and its own
+checks are in ``tests/metrics/test_wavelet_vif.py``).
 
 Dispatch mirrors :mod:`.backend_torch`: each metric function is registered in :data:`FUNCTIONS`
 at its definition (``@metric("EN")``) and :func:`compute` looks the names up there. Every
@@ -18,13 +22,15 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+import math
+
 import numpy as np
 from scipy.signal import convolve2d, correlate2d
 from scipy import ndimage
 
 from ..registry import Registry
 
-STANDARD, VIFB, DIDFUSE = "standard", "vifb", "didfuse"
+STANDARD, VIFB, DIDFUSE, FMMF = "standard", "vifb", "didfuse", "fmmf"
 
 MetricFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, str], float]
 FUNCTIONS: Registry[MetricFunction] = Registry("NumPy metric")  # name -> function
@@ -122,6 +128,8 @@ def _mi_pair(x, f, convention):
 
 @metric("MI")
 def mi(f, a, b, convention=STANDARD):
+    if convention == FMMF:  # the group's analysis_MI: MI(X, F) = H(F) for either source
+        return 2 * en(f, a, b, convention)
     return _mi_pair(a, f, convention) + _mi_pair(b, f, convention)
 
 
@@ -142,6 +150,8 @@ def ce(f, a, b, convention=STANDARD):
 def sd(f, a, b, convention=STANDARD):
     if convention == DIDFUSE:  # deviations from each column's mean (MATLAB mean() of a matrix)
         return float(np.sqrt(((f - f.mean(0, keepdims=True)) ** 2).mean()))
+    if convention == FMMF:  # analysis_sd.m on im2double images: no 1/(MN)
+        return float(np.sqrt(((f / 255 - (f / 255).mean()) ** 2).sum()))
     return float(np.sqrt(((f - f.mean()) ** 2).mean()))
 
 
@@ -232,7 +242,8 @@ def qabf(f, a, b, convention=STANDARD):
 
     def q(gS, aS):
         with np.errstate(divide="ignore", invalid="ignore"):
-            G = np.where(gS > gF, gF / gS, np.where(gS == gF, gF if convention == VIFB else 1.0, gS / gF))
+            eq = gF if convention == VIFB else gF / 255 if convention == FMMF else 1.0  # FMMF: im2double units
+            G = np.where(gS > gF, gF / gS, np.where(gS == gF, eq, gS / gF))
         A = 1 - np.abs(aS - aF) / (np.pi / 2)
         return (p["Tg"] / (1 + np.exp(p["kg"] * (G - p["Dg"])))) * (p["Ta"] / (1 + np.exp(p["ka"] * (A - p["Da"]))))
 
@@ -283,8 +294,64 @@ def _ms_ssim_pair(x, y):
     return float(out)
 
 
+MEF_SCALE_WEIGHTS = (0.0448, 0.2856, 0.3001)
+
+
+def mef_ssim_windows(seq: np.ndarray, f: np.ndarray, window: int = 11) -> float:
+    """MEF-SSIM (Ma, Zeng & Wang, IEEE TIP 24(11), 2015, Sec. III) of ``f`` against the K sources ``seq``
+    (K, H, W), window by window: the desired patch has the sources' largest contrast and their structures
+    weighted by (contrast)^p, p = tan(pi R / 2) from the structural consistency R; the score is the mean SSIM
+    contrast-structure term (C = (0.03 * 255)^2, Gaussian sigma 1.5) over the 'valid' windows."""
+    eps = np.finfo(float).eps
+    K, H, W = seq.shape
+    bd, n, C = window // 2, window * window, (0.03 * 255) ** 2
+    g = fspecial_gaussian(window, 1.5).ravel()
+    qs = []
+    for i in range(bd, H - bd):
+        for j in range(bd, W - bd):
+            vecs = seq[:, i - bd:i + bd + 1, j - bd:j + bd + 1].reshape(K, n)
+            dev = vecs - vecs.mean(1, keepdims=True)
+            norms = np.linalg.norm(dev, axis=1)
+            ed = norms + 0.001
+            tot = vecs.sum(0)
+            R = (np.linalg.norm(tot - tot.mean()) + eps) / (norms.sum() + eps)
+            R = 1 - eps if R > 1 else (eps if R < 0 else R)
+            p = min(math.tan(math.pi / 2 * R), 10)
+            w = (ed / window) ** p + eps
+            w = w / w.sum()
+            r = (w[:, None] * dev / ed[:, None]).sum(0)
+            if np.linalg.norm(r) > 0:
+                r = r / np.linalg.norm(r) * ed.max()
+            fv = f[i - bd:i + bd + 1, j - bd:j + bd + 1].ravel()
+            m1, m2 = (g * r).sum(), (g * fv).sum()
+            s1, s2 = (g * (r - m1) ** 2).sum(), (g * (fv - m2) ** 2).sum()
+            qs.append((2 * (g * (r - m1) * (fv - m2)).sum() + C) / (s1 + s2 + C))
+    return float(np.mean(qs))
+
+
+def mef_down(x: np.ndarray) -> np.ndarray:
+    """2 x 2 mean with the last row / column replicated, every second sample from the first (the
+    ``imfilter(x, ones(2)/4, 'symmetric')`` then ``(1:2:end)`` of ``mef_ms_ssim.m``)."""
+    p = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(0, 1), (0, 1)], mode="edge")
+    s = (p[..., :-1, :-1] + p[..., 1:, :-1] + p[..., :-1, 1:] + p[..., 1:, 1:]) / 4  # (..., H, W)
+    return s[..., ::2, ::2]
+
+
+def mef_ms_ssim_windows(seq: np.ndarray, f: np.ndarray, weights=MEF_SCALE_WEIGHTS) -> float:
+    """Multi-scale MEF-SSIM: prod_l Q_l^(w_l / sum w) over ``len(weights)`` scales (:func:`mef_down`)."""
+    w = np.asarray(weights, dtype=float) / sum(weights)
+    out = 1.0
+    for level, wl in enumerate(w):
+        out *= mef_ssim_windows(seq, f) ** wl
+        if level < len(w) - 1:
+            seq, f = mef_down(seq), mef_down(f)
+    return float(out)
+
+
 @metric("MS_SSIM")
 def ms_ssim(f, a, b, convention=STANDARD):
+    if convention == FMMF:  # the group's analysis_ms_ssim: multi-scale MEF-SSIM of F against [A, B]
+        return mef_ms_ssim_windows(np.stack([a, b]), f)
     return (_ms_ssim_pair(a, f) + _ms_ssim_pair(b, f)) / 2
 
 
@@ -334,6 +401,10 @@ def _vifp(ref, dist, sigma_nsq=2.0):
 
 @metric("VIF")
 def vif(f, a, b, convention=STANDARD):
+    if convention == FMMF:  # the group's VIF: mean of the wavelet-domain VIFs on im2double images
+        from .wavelet_vif import vif_wavelet
+
+        return (vif_wavelet(a / 255, f / 255) + vif_wavelet(b / 255, f / 255)) / 2
     return _vifp(a, f) + _vifp(b, f)
 
 

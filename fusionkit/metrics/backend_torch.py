@@ -26,7 +26,7 @@ from ..registry import Registry
 from .backend_numpy import MS_SSIM_WEIGHTS, QABF, VIFF_WEIGHTS
 
 Tensor = torch.Tensor
-STANDARD, VIFB, DIDFUSE = "standard", "vifb", "didfuse"
+STANDARD, VIFB, DIDFUSE, FMMF = "standard", "vifb", "didfuse", "fmmf"
 
 
 class Inputs:
@@ -208,6 +208,8 @@ def en(x: Inputs, want: set[str]) -> dict[str, Tensor]:
 
 @metric("MI")
 def mi(x: Inputs, want: set[str]) -> dict[str, Tensor]:
+    if x.convention == FMMF:  # the group's analysis_MI: MI(X, F) = H(F) for either source
+        return {"MI": 2 * _entropy(x.hist_f)}
     return {"MI": _mi_pair(x.a, x.f, x.convention) + _mi_pair(x.b, x.f, x.convention)}
 
 
@@ -230,6 +232,8 @@ def sd(x: Inputs, want: set[str]) -> dict[str, Tensor]:
     if x.convention == DIDFUSE:  # deviations from each column's mean
         return {"SD": torch.sqrt(_flat((f - f.mean(1, keepdim=True)) ** 2).mean(1))}
     ff = _flat(f)
+    if x.convention == FMMF:  # analysis_sd.m on im2double images: no 1/(MN)
+        return {"SD": torch.sqrt(((ff - ff.mean(1, keepdim=True)) ** 2).sum(1)) / 255}
     return {"SD": torch.sqrt(((ff - ff.mean(1, keepdim=True)) ** 2).mean(1))}
 
 
@@ -318,7 +322,7 @@ def qabf(x: Inputs, want: set[str]) -> dict[str, Tensor]:
     p = QABF
 
     def q(gS, aS):
-        eq = gF if convention == VIFB else torch.ones_like(gF)
+        eq = gF if convention == VIFB else gF / 255 if convention == FMMF else torch.ones_like(gF)  # FMMF: [0, 1]
         G = torch.where(gS > gF, gF / gS.clamp_min(1e-300),
                         torch.where(gS == gF, eq, gS / gF.clamp_min(1e-300)))
         A = 1 - torch.abs(aS - aF) / (math.pi / 2)
@@ -368,13 +372,19 @@ def _ms_ssim_pair(a: Tensor, b: Tensor, f: Tensor, g: Tensor, spec: Spectra | No
 
 @metric("SSIM", "MS_SSIM")
 def ssim_family(x: Inputs, want: set[str]) -> dict[str, Tensor]:
-    """SSIM is MS-SSIM's first level: with both asked for, one pass gives both (on ``x.spec``)."""
+    """SSIM is MS-SSIM's first level: with both asked for, one pass gives both (on ``x.spec``). The fmmf
+    convention's MS_SSIM is the multi-scale MEF-SSIM (:func:`.mef_ssim.mef_ms_ssim`) instead."""
     n, out = x.n, {}
     g = _gauss1d(11, 1.5, x.f)
+    if x.convention == FMMF and "MS_SSIM" in want:
+        from .mef_ssim import mef_ms_ssim  # (it imports this module's filters)
+
+        out["MS_SSIM"] = mef_ms_ssim(torch.stack([x.a, x.b], 1), x.f)
+        want = want - {"MS_SSIM"}
     if "MS_SSIM" in want:
         ms, s = _ms_ssim_pair(x.a, x.b, x.f, g, x.spec)
         out["MS_SSIM"] = (ms[:n] + ms[n:]) / 2
-    else:
+    elif "SSIM" in want:
         lum, cs = _ssim_terms(x.a, x.b, x.f, g, x.spec)
         s = _flat(lum * cs).mean(1)
     if "SSIM" in want:
@@ -420,16 +430,17 @@ def _vif_pyramid(a: Tensor, b: Tensor, f: Tensor):
 def vif_family(x: Inputs, want: set[str]) -> dict[str, Tensor]:
     """VIF (sum of vifp A->F and B->F, sigma_n^2 = 2) and VIFF share one pyramid and its statistics
     (the first scale's on ``x.spec``)."""
-    f, a, b, n, spec = x.f, x.a, x.b, x.n, x.spec
+    f, a, b, n = x.f, x.a, x.b, x.n
     want_vif, want_viff = "VIF" in want, "VIFF" in want
+    pixel_vif = want_vif and x.convention != FMMF
     sn, sq, C = 2.0, 0.005 * 255 * 255, 1e-7
     w = torch.tensor(VIFF_WEIGHTS, dtype=torch.float64, device=f.device)
     num = torch.zeros(2 * n, dtype=torch.float64, device=f.device)  # vifp numerators, A->F then B->F
     den = torch.zeros_like(num)
     viff = torch.zeros(n, dtype=torch.float64, device=f.device)
-    for i, (g, ai, bi, fi) in enumerate(_vif_pyramid(a, b, f)):
-        gain, sv, s1 = _vif_stats(ai, bi, fi, g, spec if i == 0 else None)
-        if want_vif:
+    for i, (g, ai, bi, fi) in enumerate(_vif_pyramid(a, b, f) if pixel_vif or want_viff else ()):
+        gain, sv, s1 = _vif_stats(ai, bi, fi, g, x.spec if i == 0 else None)
+        if pixel_vif:
             num = num + _flat(torch.log10(1 + gain * gain * s1 / (sv + sn))).sum(1)
             den = den + _flat(torch.log10(1 + s1 / sn)).sum(1)
         if want_viff:
@@ -440,7 +451,13 @@ def vif_family(x: Inputs, want: set[str]) -> dict[str, Tensor]:
             vind = torch.where(pick_a, vind[:n], vind[n:])
             viff = viff + w[i] * _flat(vid + C).sum(1) / _flat(vind + C).sum(1)
     out = {}
-    if want_vif:
+    if want_vif and x.convention == FMMF:  # the group's VIF: mean of the wavelet-domain VIFs on [0, 1] images
+        from .wavelet_vif import vif_wavelet  # NumPy (pyrtools' steerable pyramid), one image at a time
+
+        an, bn, fn = (t.cpu().numpy() / 255 for t in (a, b, f))
+        out["VIF"] = torch.tensor([(vif_wavelet(an[i], fn[i]) + vif_wavelet(bn[i], fn[i])) / 2 for i in range(n)],
+                                  dtype=torch.float64)
+    elif want_vif:
         v = num / den
         out["VIF"] = v[:n] + v[n:]
     if want_viff:

@@ -1,7 +1,7 @@
 """Render docs/metrics.md from the registry: ``python -m fusionkit.metrics.docs > docs/metrics.md``."""
 from __future__ import annotations
 
-from .registry import DIDFUSE_DEFINITIONS, REGISTRY, VIFB_METRICS
+from .registry import CONVENTION_MIN_SIZE, DIDFUSE_DEFINITIONS, FMMF_DEFINITIONS, REGISTRY, VIFB_METRICS
 
 INTRO = """# Fusion metrics in fusionkit
 
@@ -28,6 +28,12 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
   found by the search at the end of this page; on the released IJCAI checkpoint's 8-bit outputs they
   give the IJCAI 2020 Table 4 values for TNO, FLIR and NIR to all printed digits.
 {didfuse}
+* `fmmf`: SD, MI, VIF, MS_SSIM and Qabf as the public MATLAB evaluation scripts of the FMMF authors'
+  university group compute them (github thfylsty/Objective-evaluation-for-image-fusion, `analysis_*.m`);
+  every other metric as `standard`. Found by scoring IFCNN's released weights on the images of the FMMF
+  paper's Tables 2 and 3, where the paper prints IFCNN rows: the evidence, and what does not match, are in
+  [docs/studies/fmmf.md](studies/fmmf.md#metric-conventions). Minimum sizes: {fmmf_sizes}.
+{fmmf}
 
 ## Backends
 
@@ -158,7 +164,10 @@ def render() -> str:
         rows.append(f"| **{s.name}**{kind} | {'higher' if s.higher_is_better else 'lower'} | {s.definition} | "
                     f"{vifb} | {s.min_size} | {s.citation} |")
     didfuse = "\n".join(f"  * {m}: {d}" for m, d in DIDFUSE_DEFINITIONS.items())
-    intro = INTRO.replace("{vifb}", ", ".join(VIFB_METRICS)).replace("{didfuse}", didfuse)
+    fmmf = "\n".join(f"  * {m}: {d}" for m, d in FMMF_DEFINITIONS.items())
+    sizes = ", ".join(f"{m} {v}" for m, v in CONVENTION_MIN_SIZE["fmmf"].items())
+    intro = (INTRO.replace("{vifb}", ", ".join(VIFB_METRICS)).replace("{didfuse}", didfuse)
+             .replace("{fmmf_sizes}", sizes).replace("{fmmf}", fmmf))
     return intro + "\n".join(rows) + "\n" + PUZZLE + SCALES
 
 

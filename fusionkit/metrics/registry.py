@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..registry import Registry
 
-CONVENTIONS = ("standard", "vifb", "didfuse")
+CONVENTIONS = ("standard", "vifb", "didfuse", "fmmf")
 
 # convention="didfuse": the SD, SF and AG that reproduce the DIDFuse tables (IJCAI 2020 Table 4 on TNO,
 # FLIR and NIR, to all printed digits, from the authors' published fused PNGs). Every other metric is
@@ -20,6 +20,29 @@ DIDFUSE_DEFINITIONS = {
     "AG": "AG as in the vifb convention: MATLAB gradient() (central differences, one-sided at borders), "
           "sqrt((gx^2 + gy^2)/2) summed over all MxN pixels and divided by (M-1)(N-1).",
 }
+
+# convention="fmmf": the definitions of the public MATLAB evaluation scripts of the FMMF authors' university
+# group (github thfylsty/Objective-evaluation-for-image-fusion: analysis_*.m, as also shipped by
+# hli1221/imagefusion-nestfuse), found by scoring IFCNN's released weights on the very images of FMMF's
+# Tables 2 and 3 (docs/studies/fmmf.md, "Metric conventions"). Every other metric is as in "standard".
+FMMF_DEFINITIONS = {
+    "SD": "SD = sqrt(sum_{i,j} (F_ij/255 - mean(F/255))^2) = sqrt(MN) sigma(F) / 255 (analysis_sd.m on im2double "
+          "images: the 1/(MN) of the variance is missing), so it grows with the image size.",
+    "MI": "MI = 2 EN(F): analysis_MI calls Dwinnell's MutualInformation on image matrices, whose JointEntropy is "
+          "MATLAB entropy() of an index vector (values >= 1, saturated to 255 by im2uint8, entropy 0), so "
+          "MI(X, F) = H(F) for either source.",
+    "VIF": "VIF = (VIF_w(A, F) + VIF_w(B, F)) / 2 with VIF_w the wavelet-domain VIF of Sheikh & Bovik (LIVE vifvec: "
+           "4-level sp5 steerable pyramid, bands 0 and 90 degrees, 3x3 GSM vectors, sigma_n^2 = 0.4) on [0, 1] "
+           "images (fusionkit.metrics.wavelet_vif). On [0, 1] the band variances are tiny against sigma_n^2, so "
+           "VIF_w ~ the energy-weighted mean of the gain g^2: it rewards contrast and barely sees noise.",
+    "MS_SSIM": "MS_SSIM = the multi-scale MEF-SSIM of Ma, Zeng & Wang (IEEE TIP 24(11), 2015) of F against the "
+               "sequence [A, B]: 3 scales, weights (0.0448, 0.2856, 0.3001), K = 0.03, 11x11 windows "
+               "(fusionkit.metrics.mef_ssim).",
+    "Qabf": "Qabf as in the vifb convention (G = g_F where g_S = g_F) on im2double images, so that value is g_F/255 "
+            "in 8-bit units.",
+}
+#: Smallest image side of the metrics whose definition changes with the convention (else MetricSpec.min_size).
+CONVENTION_MIN_SIZE = {"fmmf": {"VIF": 96, "MS_SSIM": 44}}
 
 
 @dataclass(frozen=True)
@@ -128,10 +151,16 @@ def check_names(metrics) -> list[str]:
     return names
 
 
-def check_size(names, shape) -> None:
-    small = [f"{n} (needs >= {REGISTRY[n].min_size})" for n in names if min(shape) < REGISTRY[n].min_size]
+def min_size(name: str, convention: str = "standard") -> int:
+    """Smallest image side metric ``name`` works on under ``convention``."""
+    return CONVENTION_MIN_SIZE.get(convention, {}).get(name, REGISTRY[name].min_size)
+
+
+def check_size(names, shape, convention: str = "standard") -> None:
+    small = [f"{n} (needs >= {min_size(n, convention)})" for n in names if min(shape) < min_size(n, convention)]
     if small:
-        raise ValueError(f"images of shape {tuple(shape)} are too small for: {', '.join(small)}")
+        raise ValueError(f"images of shape {tuple(shape)} are too small for: {', '.join(small)}"
+                         + ("" if convention == "standard" else f" (convention {convention!r})"))
 
 
 def check_convention(convention: str) -> str:

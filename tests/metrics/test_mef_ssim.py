@@ -1,50 +1,13 @@
-"""MEF-SSIM (fusionkit.metrics.mef_ssim) against a literal per-window version of Ma et al.'s algorithm,
-and its defining properties."""
-import math
-
+"""MEF-SSIM (fusionkit.metrics.mef_ssim) against the literal per-window version of Ma et al.'s algorithm
+(backend_numpy.mef_ssim_windows), and its defining properties."""
 import numpy as np
 import pytest
 import torch
 
-from fusionkit.metrics.mef_ssim import WINDOW, mef_ms_ssim, mef_ssim
+from fusionkit.metrics import backend_numpy
+from fusionkit.metrics.mef_ssim import mef_ms_ssim, mef_ssim
 
-EPS = np.finfo(float).eps
-
-
-def _gauss():
-    r = np.arange(WINDOW) - (WINDOW - 1) / 2
-    g = np.exp(-r * r / 4.5)
-    g = np.outer(g, g)
-    return g / g.sum()
-
-
-def literal_mef_ssim(seq: np.ndarray, f: np.ndarray) -> float:
-    """Ma, Zeng & Wang 2015, window by window, as the paper's algorithm reads (K sources in seq[k])."""
-    K, H, W = seq.shape
-    bd, n, g, C = WINDOW // 2, WINDOW * WINDOW, _gauss().ravel(), (0.03 * 255) ** 2
-    qs = []
-    for i in range(bd, H - bd):
-        for j in range(bd, W - bd):
-            vecs = seq[:, i - bd:i + bd + 1, j - bd:j + bd + 1].reshape(K, n)
-            mus = vecs.mean(1)
-            dev = vecs - mus[:, None]
-            norms = np.linalg.norm(dev, axis=1)
-            ed = norms + 0.001
-            tot = vecs.sum(0)
-            R = (np.linalg.norm(tot - tot.mean()) + EPS) / (norms.sum() + EPS)
-            R = 1 - EPS if R > 1 else (EPS if R < 0 else R)
-            p = min(math.tan(math.pi / 2 * R), 10)
-            w = (ed / WINDOW) ** p + EPS
-            w = w / w.sum()
-            r = (w[:, None] * dev / ed[:, None]).sum(0)
-            if np.linalg.norm(r) > 0:
-                r = r / np.linalg.norm(r) * ed.max()
-            fv = f[i - bd:i + bd + 1, j - bd:j + bd + 1].ravel()
-            m1, m2 = (g * r).sum(), (g * fv).sum()
-            s1, s2 = (g * (r - m1) ** 2).sum(), (g * (fv - m2) ** 2).sum()
-            s12 = (g * (r - m1) * (fv - m2)).sum()
-            qs.append((2 * s12 + C) / (s1 + s2 + C))
-    return float(np.mean(qs))
+literal_mef_ssim = backend_numpy.mef_ssim_windows  # the window-by-window reference
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +57,13 @@ def test_mef_ms_ssim_rejects_images_too_small_for_its_scales():
     x = torch.rand(1, 2, 40, 60) * 255
     with pytest.raises(ValueError, match="too small for 3 scales"):
         mef_ms_ssim(x, x[:, 0])
+
+
+def test_mef_ms_ssim_on_odd_sizes_equals_the_window_by_window_reference():
+    """Odd sides exercise the down-sampling's replicated last row / column (ceil(H/2) samples a scale)."""
+    rng = np.random.default_rng(5)
+    a, b = rng.random((45, 51)) * 255, rng.random((45, 51)) * 255
+    f = np.clip(0.7 * a + 0.3 * b + rng.normal(0, 8, a.shape), 0, 255)
+    want = backend_numpy.mef_ms_ssim_windows(np.stack([a, b]), f)
+    got = float(mef_ms_ssim(torch.from_numpy(np.stack([a, b]))[None], torch.from_numpy(f)[None])[0])
+    assert got == pytest.approx(want, rel=1e-10)
