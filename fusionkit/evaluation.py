@@ -255,14 +255,15 @@ def kept_images(fusers: Mapping[str, Fuser], items: Mapping[str, dict]) -> dict[
 
 
 def convention_scale(method: Any, sets: Mapping[str, tuple], metrics: Sequence[str],
-                     conventions: Sequence[str] = ("standard", "vifb"), limit: int | None = None) -> pd.DataFrame:
+                     conventions: Sequence[str] = ("standard", "vifb"), limit: int | None = None,
+                     crop: int | None = None) -> pd.DataFrame:
     """One method's mean metrics in each metric convention (on 8-bit levels), to see which convention puts a
-    paper's numbers on its scale."""
+    paper's numbers on its scale (``crop``: see :func:`open_set`)."""
     from .metrics import evaluate
 
     rows = []
     for spec in sets.values():
-        ds = open_set(*spec, limit=limit)
+        ds = open_set(*spec, limit=limit, crop=crop)
         for i in range(len(ds)):
             it = ds[i]
             f = quantize(method.fuse_batch(it["a"][None], it["sources"][-1][None])[0, 0])

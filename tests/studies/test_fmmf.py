@@ -65,6 +65,35 @@ def test_smoke_tables_1_to_3_on_real_data(real_data, tmp_path, monkeypatch):
     assert t3.data["per_pair"].pair.nunique() == 2  # smoke: test_limit pairs
 
 
+def test_smoke_metric_conventions_sets_the_released_ifcnn_beside_the_paper_s_rows(real_data):
+    cfg = S.config("smoke")
+    assert cfg.convention == "fmmf" and S.config("quick").convention == "fmmf"
+    sec = S.metric_conventions(cfg)
+    rows = sec.data["rows"]
+    assert set(rows.method) == {"IFCNN(max)", "IFCNN(mean)", "IFCNN(sum)"} and set(rows.table) == {2, 3}
+    assert len(rows) == 3 * (7 + 9)  # three IFCNN rows x (Table 2's 7 + Table 3's 9 metrics)
+    t3 = rows[(rows.table == 3) & (rows.method == "IFCNN(max)")].set_index("metric")
+    assert t3.at["MS_SSIM", "paper"] == 0.9329
+    # MI = 2 EN in fmmf, whatever the images; the two conventions agree on the metrics fmmf leaves alone
+    assert abs(t3.at["MI", "fmmf"] - 2 * t3.at["EN", "fmmf"]) < 1e-9
+    assert (t3.loc[["EI", "SF", "EN", "SCD"], "fmmf"] == t3.loc[["EI", "SF", "EN", "SCD"], "standard"]).all()
+    assert list(sec.data["gaps"].columns) == ["standard mean |Δ %|", "fmmf mean |Δ %|", "closer"]
+
+
+def test_claim_on_the_ifcnn_rows_is_decided_from_the_differences():
+    import pandas as pd
+
+    from fusionkit.report.ledger import FAILS, HOLDS
+    from fusionkit.studies.fmmf_claims import _ifcnn_rows
+
+    def frame(gaps):
+        return pd.DataFrame([{"table": 2, "metric": m, "method": r, "fmmf Δ %": g * (-1) ** i}
+                             for m, g in gaps.items() for i, r in enumerate(("max", "mean", "sum"))])
+    verdict, measured = _ifcnn_rows(frame({"EI": 1.0, "SF": 2.0, "SD": 10.0}))
+    assert verdict == HOLDS and measured.startswith("2/3 cells") and "SD (T2) 10.0 %" in measured
+    assert _ifcnn_rows(frame({"EI": 4.0, "SF": 2.0, "SD": 10.0}))[0] == FAILS
+
+
 def test_smoke_tables_4_to_7_compare_each_variant_with_the_row_before(real_data, tmp_path, monkeypatch):
     monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path))
     cfg = S.config("smoke")
