@@ -177,8 +177,19 @@ def trainings(cfg: Config) -> Section:
         "loss_curves": Table(curves, "Loss (eq. 5, or VIF-Net's mean criterion) per epoch and training", False)},
         {"loss_curves": viz.loss_curves({n: r.history for n, r in runs.items()},
                                         title=f"FMMF trainings: loss per epoch ({cfg.profile} profile)")},
-        f"{len(runs)} trainings; the loss still fell by at most {drop:.1f} % over the last third of the epochs.",
+        f"{len(runs)} trainings; the loss still fell by at most {drop:.1f} % over the last third of the epochs."
+        + precision_note(s),
         data={"runs": runs}, show=("training_runs",))
+
+
+def precision_note(s: pd.DataFrame) -> str:
+    """A warning when the trainings of a summary ran in different precisions (e.g. bf16 autocast on a CPU that
+    has it, fp32 on one that does not): Tables 4-7 and the seed spread then mix precision with the variant."""
+    by = s.groupby("precision", dropna=False)["run"].apply(list)
+    if len(by) < 2:
+        return ""
+    return (" Precisions differ: " + "; ".join(f"{p}: {', '.join(r)}" for p, r in by.items())
+            + " (the CPU of each training; a comparison across them mixes precision with the variant).")
 
 
 def fuser_of(model: torch.nn.Module, cfg: Config):

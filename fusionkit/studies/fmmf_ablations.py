@@ -9,8 +9,9 @@ from .. import evaluation as E
 from .. import paper_tables
 from ..report import Section, Table
 from ..report.ledger import higher_is_better
-from ..runs import train
-from .fmmf import MAIN, PAPER_ROWS, TEST_SETS, Config, fuser_of, run_spec, training_note, training_plan
+from ..runs import summary, train
+from .fmmf import (MAIN, PAPER_ROWS, TEST_SETS, Config, fuser_of, precision_note, run_spec, training_note,
+                   training_plan)
 
 METRICS = ("EI", "CE", "SF", "EN", "Qabf", "MS_SSIM", "SD", "VIF")
 #: Table -> (what it varies, the variants in the paper's row order)
@@ -99,6 +100,7 @@ def ablation_scores(cfg: Config) -> Section:
     means = per_pair[per_pair.method.isin(runs)].groupby("method", sort=False)[list(METRICS)].mean()
     spread = seed_spread(per_pair)
     spec = run_spec(cfg)
+    precisions = precision_note(summary({n: train(cfg, sp) for n, sp in training_plan(cfg).items()}))
     return Section("Tables 4-7: the variants scored", {
         "ablations_per_pair": Table(per_pair, "Every variant's metrics per ir-vis test pair (method = zoo name). "
                                               + training_note(cfg), False),
@@ -106,7 +108,7 @@ def ablation_scores(cfg: Config) -> Section:
                                     f"{spec.seed + len(runs) - 1}: means on the ir-vis test set")},
         finding=(f"{per_pair.method.nunique()} trainings scored on {per_pair.pair.nunique()} pairs; "
                  + ("the main model's two seeds differ by " + ", ".join(f"{m} {spread[m]:.3g}" for m in METRICS)
-                    if spread is not None else "one training of the main model (no spread)") + "."),
+                    if spread is not None else "one training of the main model (no spread)") + "." + precisions),
         data={"per_pair": per_pair})
 
 
