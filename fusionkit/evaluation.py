@@ -44,15 +44,16 @@ def method_fuser(method: Any) -> Fuser:
 
 
 def open_set(name: str, split: str | None, pairs: Sequence[str] | None = None, limit: int | None = None,
-             crop: int | None = None) -> FusionDataset:
+             crop: int | None = None, mode: str = "gray") -> FusionDataset:
     """The grey test set ``(name, split)``, optionally only the pairs named ``pairs`` (a study's own split)
     and at most ``limit`` of them; a dataset of multi-source sequences (multi-exposure) opens as sequences.
-    ``crop``: every image centre-cropped to ``crop`` x ``crop`` (a smoke profile's small inputs)."""
+    ``crop``: every image centre-cropped to ``crop`` x ``crop`` (a smoke profile's small inputs); ``mode``:
+    ``gray`` (default) or ``rgb`` (:class:`fusionkit.data.datasets.FusionDataset`)."""
     from .data.manifest import load_manifest
     from .data.transforms import CenterCrop
 
     kind = "pairs" if load_manifest()[name].pairs else "sequences"
-    ds = FusionDataset(name, split, mode="gray", kind=kind, transform=CenterCrop(crop) if crop else None)
+    ds = FusionDataset(name, split, mode=mode, kind=kind, transform=CenterCrop(crop) if crop else None)
     if pairs is not None:
         unknown = [p for p in pairs if p not in ds.names]
         if unknown:
@@ -256,18 +257,28 @@ def kept_images(fusers: Mapping[str, Fuser], items: Mapping[str, dict]) -> dict[
 
 def convention_scale(method: Any, sets: Mapping[str, tuple], metrics: Sequence[str],
                      conventions: Sequence[str] = ("standard", "vifb"), limit: int | None = None,
-                     crop: int | None = None) -> pd.DataFrame:
+                     crop: int | None = None, colour: bool = False) -> pd.DataFrame:
     """One method's mean metrics in each metric convention (on 8-bit levels), to see which convention puts a
-    paper's numbers on its scale (``crop``: see :func:`open_set`)."""
+    paper's numbers on its scale (``crop``: see :func:`open_set`). ``colour``: fuse the RGB sources with the
+    method's ``fuse_color`` (e.g. IFCNN on colour multi-focus pairs), then score the 8-bit fused image and
+    sources converted with MATLAB's ``rgb2gray``, as a paper that fused in colour and scored grey did."""
+    from .data.color import rgb2gray_uint8
     from .metrics import evaluate
+
+    def gray8(x: np.ndarray) -> np.ndarray:  # H x W x 3 in [0, 1] -> MATLAB rgb2gray of its uint8 form
+        return rgb2gray_uint8(np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)).astype(np.float64)
 
     rows = []
     for spec in sets.values():
-        ds = open_set(*spec, limit=limit, crop=crop)
+        ds = open_set(*spec, limit=limit, crop=crop, mode="rgb" if colour else "gray")
         for i in range(len(ds)):
             it = ds[i]
-            f = quantize(method.fuse_batch(it["a"][None], it["sources"][-1][None])[0, 0])
-            a, b = (x[0].double().numpy() * 255 for x in (it["a"], it["sources"][-1]))
+            if colour:
+                ca, cb = (x.permute(1, 2, 0).double().numpy() for x in (it["a"], it["sources"][-1]))
+                f, a, b = gray8(method.fuse_color(ca, cb)), gray8(ca), gray8(cb)
+            else:
+                f = quantize(method.fuse_batch(it["a"][None], it["sources"][-1][None])[0, 0])
+                a, b = (x[0].double().numpy() * 255 for x in (it["a"], it["sources"][-1]))
             rows += [{"scoring": f"{c}, 8-bit levels", **evaluate(f, a, b, list(metrics), convention=c)}
                      for c in conventions]
     return pd.DataFrame(rows).groupby("scoring", sort=False).mean()

@@ -70,7 +70,9 @@ report.add(fmmf.table3(cfg))
 # The paper's IFCNN rows (Tables 2 and 3) are IFCNN's released weights on the very images we have, so scoring
 # our IFCNN outputs must give them back, up to the metric code. We score them in the textbook definitions
 # (`standard`) and in `fmmf`, the definitions of the authors' group's public MATLAB scripts (docs/metrics.md).
-# The tables above use `fmmf`.
+# The Lytro pairs are colour: IFCNN's own code fuses them in colour, so we feed them both ways, colour (then
+# MATLAB `rgb2gray` before scoring) and grey. The tables above use `fmmf`, and fuse every method on grey
+# inputs (FMMF is a grey network), so their IFCNN rows of Table 2 are the grey ones.
 
 # %%
 report.add(fmmf.metric_conventions(cfg))

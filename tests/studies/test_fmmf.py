@@ -71,7 +71,10 @@ def test_smoke_metric_conventions_sets_the_released_ifcnn_beside_the_paper_s_row
     sec = S.metric_conventions(cfg)
     rows = sec.data["rows"]
     assert set(rows.method) == {"IFCNN(max)", "IFCNN(mean)", "IFCNN(sum)"} and set(rows.table) == {2, 3}
-    assert len(rows) == 3 * (7 + 9)  # three IFCNN rows x (Table 2's 7 + Table 3's 9 metrics)
+    assert len(rows) == 3 * (2 * 7 + 9)  # three IFCNN rows x (Table 2's 7 metrics, colour and grey + Table 3's 9)
+    assert set(rows[rows.table == 2].inputs) == {"colour", "grey"} and set(rows[rows.table == 3].inputs) == {"grey"}
+    t2 = rows[(rows.table == 2) & (rows.method == "IFCNN(max)")]
+    assert (t2[t2.inputs == "colour"].fmmf.values != t2[t2.inputs == "grey"].fmmf.values).all()
     t3 = rows[(rows.table == 3) & (rows.method == "IFCNN(max)")].set_index("metric")
     assert t3.at["MS_SSIM", "paper"] == 0.9329
     # MI = 2 EN in fmmf, whatever the images; the two conventions agree on the metrics fmmf leaves alone
@@ -87,11 +90,13 @@ def test_claim_on_the_ifcnn_rows_is_decided_from_the_differences():
     from fusionkit.studies.fmmf_claims import _ifcnn_rows
 
     def frame(gaps):
-        return pd.DataFrame([{"table": 2, "metric": m, "method": r, "fmmf Δ %": g * (-1) ** i}
-                             for m, g in gaps.items() for i, r in enumerate(("max", "mean", "sum"))])
-    verdict, measured = _ifcnn_rows(frame({"EI": 1.0, "SF": 2.0, "SD": 10.0}))
+        own = [{"table": 2, "metric": m, "method": r, "IFCNN's own": True, "fmmf Δ %": g * (-1) ** i}
+               for m, g in gaps.items() for i, r in enumerate(("max", "mean", "sum"))]
+        other = [{**r, "IFCNN's own": False, "fmmf Δ %": 50.0} for r in own]  # grey inputs: not decided on
+        return pd.DataFrame(own + other)
+    verdict, measured = _ifcnn_rows(frame({"EI": 0.5, "SF": 0.2, "SD": 10.0}))
     assert verdict == HOLDS and measured.startswith("2/3 cells") and "SD (T2) 10.0 %" in measured
-    assert _ifcnn_rows(frame({"EI": 4.0, "SF": 2.0, "SD": 10.0}))[0] == FAILS
+    assert _ifcnn_rows(frame({"EI": 4.0, "SF": 0.2, "SD": 10.0}))[0] == FAILS
 
 
 def test_smoke_tables_4_to_7_compare_each_variant_with_the_row_before(real_data, tmp_path, monkeypatch):
