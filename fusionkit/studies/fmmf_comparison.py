@@ -154,7 +154,8 @@ def metric_conventions(cfg: Config, conventions: tuple[str, ...] = ("standard", 
     own = df[df["IFCNN's own"]].groupby(["table", "metric"], sort=False)[f"{conventions[-1]} Δ %"].agg(
         lambda x: x.abs().mean())
     near = [f"{m} (T{t})" for (t, m), v in own.items() if v < 1]
-    gaps = gaps.assign(closer=gaps.idxmin(axis=1).str.replace(" mean |Δ %|", "", regex=False))
+    closer = gaps.idxmin(axis=1).str.replace(" mean |Δ %|", "", regex=False)
+    gaps = gaps.assign(closer=closer.where(gaps.max(axis=1) - gaps.min(axis=1) > 1e-9, "same"))
     pairs = "all pairs" if cfg.test_limit is None else f"{cfg.test_limit} pairs"
     note = (f"released IFCNN weights on the paper's images ({pairs}"
             f"{'' if cfg.test_crop is None else f', {cfg.test_crop}x{cfg.test_crop} centre crops'})")

@@ -16,7 +16,7 @@ PAPERS = (
     ("DIDFuse (extended), Zhao et al.", "study", "docs/studies/didfuse.md", "didfuse", ()),
     ("JCAE, Zhang et al.", "study", "docs/studies/jcae.md", "jcae", ()),
     ("AE-Netv2, Fang et al.", "study", "docs/studies/aenetv2.md", "aenetv2", ()),
-    ("FMMF, Rao et al.", "study in progress (issue 26)", "docs/studies/fmmf.md", "fmmf", ()),
+    ("FMMF, Rao et al.", "study", "docs/studies/fmmf.md", "fmmf", ()),
     ("ALAN, Fang, Zhao & Zhang", "planned (issue 27)", "docs/contributing.md", None, ()),
 )
 

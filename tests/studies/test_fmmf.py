@@ -81,6 +81,8 @@ def test_smoke_metric_conventions_sets_the_released_ifcnn_beside_the_paper_s_row
     assert abs(t3.at["MI", "fmmf"] - 2 * t3.at["EN", "fmmf"]) < 1e-9
     assert (t3.loc[["EI", "SF", "EN", "SCD"], "fmmf"] == t3.loc[["EI", "SF", "EN", "SCD"], "standard"]).all()
     assert list(sec.data["gaps"].columns) == ["standard mean |Δ %|", "fmmf mean |Δ %|", "closer"]
+    gaps = sec.data["gaps"]
+    assert gaps.loc[(3, "grey", "EI"), "closer"] == "same"  # fmmf leaves EI alone: no convention is closer
 
 
 def test_claim_on_the_ifcnn_rows_is_decided_from_the_differences():
