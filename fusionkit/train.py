@@ -332,6 +332,17 @@ def late_drop(history: list[dict[str, float]], key: str = "total") -> float:
     return round(100 * (tot[k] - tot[-1]) / abs(tot[k]), 2) if len(tot) > 1 else float("nan")
 
 
+def drop_since(history: list[dict[str, float]], epoch: int, key: str = "total", window: int = 3) -> float:
+    """How much the loss ``key`` fell after ``epoch`` (1-based, e.g. the last learning-rate step), in %: from
+    the mean of the ``window`` epochs after it to the mean of the last ``window`` (a plateau gives ~0, and
+    epoch-to-epoch noise is averaged out; NaN with fewer than 2 ``window`` epochs after it)."""
+    tot = [h[key] for h in history][epoch:]
+    if len(tot) < 2 * window:
+        return float("nan")
+    first, last = sum(tot[:window]) / window, sum(tot[-window:]) / window
+    return round(100 * (first - last) / abs(first), 2)
+
+
 def plot_losses(history: list[dict[str, float]]):
     """Loss curves (one line per term) of a training history."""
     import matplotlib.pyplot as plt

@@ -217,6 +217,15 @@ def test_late_drop_by_hand():
     assert late_drop([{"total": 1.0}]) != late_drop([{"total": 1.0}])  # NaN
 
 
+def test_drop_since_by_hand():
+    from fusionkit.train import drop_since
+
+    hist = [{"total": v} for v in (9, 9, 9, 6, 5, 4, 4, 3, 2)]  # after epoch 3: means of (6, 5, 4) = 5 and (4, 3, 2) = 3
+    assert drop_since(hist, 3) == 40.0
+    assert drop_since(hist, 3, window=1) == pytest.approx(100 * (6 - 2) / 6, abs=0.01)
+    assert drop_since(hist, 6) != drop_since(hist, 6)  # NaN: 3 epochs after it, fewer than 2 windows
+
+
 def test_compiled_step_equals_the_eager_step(tmp_path):
     """The compiled DIDFuse step (model forward + paper loss, backward through AOTAutograd) gives the eager
     loss terms within 1e-5 (relative) and the eager gradients within 1e-4 (relative, over all parameters

@@ -167,7 +167,15 @@ def trainings(cfg: Config) -> Section:
     from .. import viz
 
     runs = {name: train(cfg, spec) for name, spec in training_plan(cfg).items()}
+    from ..train import drop_since
+
     s = summary(runs).assign(**{"paper row": [PAPER_ROWS.get(n, PAPER_ROWS[MAIN] + " (another seed)") for n in runs]})
+    after = ""
+    if cfg.lr_step:  # the learning-rate step falls in the last third: the plateau is what follows it
+        s[f"drop after epoch {cfg.lr_step + 1} %"] = [drop_since(r.history, cfg.lr_step + 1) for r in runs.values()]
+        after = (f" After the learning-rate step (epoch {cfg.lr_step}), from the mean of epochs {cfg.lr_step + 2}-"
+                 f"{cfg.lr_step + 4} to that of the last three, it fell by at most "
+                 f"{s[f'drop after epoch {cfg.lr_step + 1} %'].max():.1f} %.")
     curves = pd.DataFrame([{"run": n, "epoch": h["epoch"], "Var-SSIM loss": h["total"]}
                            for n, r in runs.items() for h in r.history])
     drop = s["last-third drop %"].max()
@@ -178,7 +186,7 @@ def trainings(cfg: Config) -> Section:
         {"loss_curves": viz.loss_curves({n: r.history for n, r in runs.items()},
                                         title=f"FMMF trainings: loss per epoch ({cfg.profile} profile)")},
         f"{len(runs)} trainings; the loss still fell by at most {drop:.1f} % over the last third of the epochs."
-        + precision_note(s),
+        + after + precision_note(s),
         data={"runs": runs}, show=("training_runs",))
 
 

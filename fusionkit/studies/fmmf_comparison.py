@@ -67,7 +67,7 @@ def task_tables(cfg: Config, n: int, per_pair: pd.DataFrame, key: str, what: str
                    + training_note(cfg)),
         f"{key}_with_reported": Table(pd.concat([means.assign(source="run here"),
                                                  paper.assign(source="reported")]).rename_axis("method"),
-                                      f"{note}: methods run here and the paper's reported rows", False),
+                                      f"{note}: methods run here and the paper's reported rows"),
         f"{key}_ours_vs_paper": Table(compare_with_paper(means.loc[[OURS]].rename(index={OURS: "Ours"}),
                                                          paper.loc[["Ours"]]),
                                       f"{note}: our FMMF vs the paper's 'Ours' row. " + training_note(cfg)),

@@ -60,6 +60,8 @@ def test_smoke_tables_1_to_3_on_real_data(real_data, tmp_path, monkeypatch):
     assert {"FMMF (ours)", "Wavelet", "IFCNN (released)"} <= set(means.index)
     vs = t1.tables["table1_ours_vs_paper"].df
     assert vs.loc["Ours", "EI (paper)"] == 45.5980  # the paper's row beside ours
+    rep = t1.tables["table1_with_reported"]
+    assert rep.index and {"FMMF (ours)", "Ours", "DenseFuse"} <= set(rep.df.index)  # the method names are written
     t2, t3 = S.table2(cfg), S.table3(cfg)
     assert "IFCNN(max) (released)" in t2.data["means"].index and len(t3.data["means"].columns) == 9
     assert t3.data["per_pair"].pair.nunique() == 2  # smoke: test_limit pairs
