@@ -39,7 +39,8 @@ FMMF_DEFINITIONS = {
                "sequence [A, B]: 3 scales, weights (0.0448, 0.2856, 0.3001), K = 0.03, 11x11 windows "
                "(fusionkit.metrics.mef_ssim).",
     "Qabf": "Qabf as in the vifb convention (G = g_F where g_S = g_F) on im2double images, so that value is g_F/255 "
-            "in 8-bit units.",
+            "in 8-bit units. It does not give the paper's Qabf back exactly (1-6 % above it on the same images; "
+            "docs/studies/fmmf.md).",
 }
 #: Smallest image side of the metrics whose definition changes with the convention (else MetricSpec.min_size).
 CONVENTION_MIN_SIZE = {"fmmf": {"VIF": 96, "MS_SSIM": 44}}
