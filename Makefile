@@ -43,7 +43,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	FUSIONKIT_REPORTS_DIR="$${FUSIONKIT_REPORTS_DIR:-$$(mktemp -d)}" \
 	  FUSIONKIT_RUNS_DIR="$${FUSIONKIT_RUNS_DIR:-$$(mktemp -d)}" MPLBACKEND=Agg \
-	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider --durations=40
 
 $(LAB_STAMP): $(STAMP) Makefile
 	$(PY) -m pip install --quiet -c requirements.txt $(LAB_REQUIREMENTS)

@@ -95,9 +95,10 @@ LINK = re.compile(r"\]\(([^)#]+)\)")
 
 
 def _studies():
+    from fusionkit.studies import STUDIES
     from fusionkit.studies.ledgers import ledger_of
 
-    return {s: ledger_of(s) for s in ("didfuse", "jcae", "aenetv2")}
+    return {s: ledger_of(s) for s in STUDIES.names() if hasattr(STUDIES.get(s).load(), "LEDGER")}
 
 
 @pytest.mark.parametrize("page", LEDGER_PAGES, ids=lambda p: f"{p.parent.parent.name}/{p.parent.name}")
@@ -124,13 +125,22 @@ ROMAN = {r: i for i, r in enumerate(("I", "II", "III", "IV", "V", "VI", "VII", "
 def _numbers(where: str, word: str) -> set[int]:
     """Table/figure numbers a claim's ``where`` names ('Figs 1-3', 'Table VII', 'Tables III-IV')."""
     out = set()
-    for a, b in re.findall(word + r"s?\.? ([0-9IVX]+)(?:-([0-9IVX]+))?", where):
-        lo, hi = (ROMAN.get(x, int(x) if x.isdigit() else 0) for x in (a, b or a))
-        out |= set(range(lo, hi + 1))
+    for group in re.findall(word + r"s?\.? ([0-9IVX]+(?:-[0-9IVX]+)?(?:, [0-9IVX]+(?:-[0-9IVX]+)?)*)", where):
+        for item in group.split(", "):
+            a, _, b = item.partition("-")
+            lo, hi = (ROMAN.get(x, int(x) if x.isdigit() else 0) for x in (a, b or a))
+            out |= set(range(lo, hi + 1))
     return out
 
 
-@pytest.mark.parametrize("study, tables, figures", [("didfuse", 5, 6), ("jcae", 1, 8), ("aenetv2", 7, 11)])
+def test_numbers_reads_ranges_lists_and_roman():
+    assert _numbers("Figs 4, 7, 9", "Fig") == {4, 7, 9}
+    assert _numbers("Tables III-IV, Fig. 2", "Table") == {3, 4}
+    assert _numbers("Figs 1-3, 5, §4.3", "Fig") == {1, 2, 3, 5}
+
+
+@pytest.mark.parametrize("study, tables, figures", [("didfuse", 5, 6), ("jcae", 1, 8), ("aenetv2", 7, 11),
+                                                     ("fmmf", 7, 10)])
 def test_every_numbered_table_and_figure_has_a_claim(study, tables, figures):
     claims = _studies()[study].claims
     got_t = set().union(*(_numbers(c.where, "Table") for c in claims))

@@ -81,6 +81,26 @@ def test_shallow_maps_come_from_every_deeper_map():
     assert m.shallow[0].mix_x.in_channels == sum(m.widths[1:])  # dense: all deeper scales
 
 
+def test_dense_buffer_is_bit_identical_to_the_concatenation():
+    from fusionkit.nets.fmmf import ShallowMaps
+
+    g = torch.Generator().manual_seed(0)
+    maps = [torch.rand(2, c, s, s, generator=g) for c, s in ((3, 8), (5, 4), (2, 2))]
+    cat = torch.cat([torch.nn.functional.interpolate(m, size=(13, 11), mode="bilinear", align_corners=False)
+                     for m in maps], 1)
+    assert torch.equal(ShallowMaps.dense(maps, (13, 11)), cat)
+
+
+@pytest.mark.parametrize("positions", [7, 40, 10**6])
+def test_striped_pointwise_conv_equals_the_whole_conv(positions):
+    from fusionkit.nets.fmmf import ShallowMaps
+
+    torch.manual_seed(0)
+    conv, x = torch.nn.Conv2d(9, 4, 1), torch.rand(2, 9, 13, 10)
+    with torch.no_grad():
+        torch.testing.assert_close(ShallowMaps.pointwise(conv, x, positions), conv(x), atol=1e-6, rtol=1e-6)
+
+
 def test_bad_arguments_name_the_problem():
     with pytest.raises(ValueError, match="fusion='sum'"):
         build("fmmf", fusion="sum")
