@@ -1,6 +1,6 @@
 """Benchmark of the metric suite: time per 640x480 triple, fast (torch) vs reference (NumPy/SciPy).
 
-    python benchmarks/metrics.py [--repeats 5] [--ref-repeats 1] [--skip-vifb]
+    python benchmarks/metrics.py [--repeats 5] [--ref-repeats 1] [--skip-vifb] [--size 480x640]
 
 Writes reports/benchmarks/metrics.{md,csv} (timings and fast-vs-reference agreement) and
 reports/benchmarks/metrics_vifb.{md,csv} (our `vifb` values vs VIFB's MATLAB fixtures), with
@@ -31,9 +31,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--ref-repeats", type=int, default=1)
     ap.add_argument("--skip-vifb", action="store_true")
+    ap.add_argument("--size", default="480x640", help="HEIGHTxWIDTH of the centre crop (the tests use a small one)")
     args = ap.parse_args()
 
-    ds = FusionDataset("didfuse-tno", transform=CenterCrop((480, 640)), limit=1)
+    try:
+        h, w = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        ap.error(f"--size {args.size!r}: expected HEIGHTxWIDTH, e.g. 480x640")
+    ds = FusionDataset("didfuse-tno", transform=CenterCrop((h, w)), limit=1)
     it = ds[0]
     a, b = (it[k][0].numpy().astype(np.float64) * 255 for k in ("a", "b"))
     f = (a + b) / 2
@@ -70,12 +75,12 @@ def main() -> None:
     table = pd.DataFrame(rows).set_index("metric")
 
     params = {"profile": "benchmark", "seed": 0, "repeats": args.repeats, "ref_repeats": args.ref_repeats,
-              "input": "didfuse-tno pair 1, centre crop 480x640, fused = (a+b)/2", "torch_threads": torch.get_num_threads(),
+              "input": f"didfuse-tno pair 1, centre crop {h}x{w}, fused = (a+b)/2", "torch_threads": torch.get_num_threads(),
               "cpu_count": os.cpu_count()}
     st = Report("benchmarks", params, datasets=["didfuse-tno"] + ([] if args.skip_vifb else ["vifb"]),
                title="Metric suite: speed and fidelity", key="metrics")
     st.table("metrics", table, caption=(
-        f"Median time per 640x480 triple ({args.repeats} repeats after one warm-up; reference: "
+        f"Median time per {w}x{h} triple ({args.repeats} repeats after one warm-up; reference: "
         f"{args.ref_repeats}); goal on 2 CPU cores: whole suite < 500 ms, >= 20x the reference, "
         f"values equal to 1e-6 relative"), float_fmt=".3g")
     if not args.skip_vifb:
