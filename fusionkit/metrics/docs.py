@@ -59,8 +59,26 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
   `absolutely-not-scikit-video` (`skvideo/measure/data/niqe_image_params.mat`; only that file is read)
   and follows the release's `computequality.m` (96x96 patches, MATLAB bicubic `imresize` re-implemented);
   it has no MATLAB fixture here, so it is checked by hand cases (AGGD fit, resize) and behaviour.
-* CPBD and JNB use Canny edges (scikit-image, sigma sqrt(2) as MATLAB's default) and Marziliano edge
-  widths along rows for vertical edges; checked on synthetic ramps whose widths are known.
+* CPBD and JNB (`fusionkit/metrics/blur.py`) follow the reference MATLAB code step by step:
+  Narvekar & Karam's `CPBD_compute.m` and Ferzli & Karam's `JNBM_compute.m`, as NTIA's NRMetricFramework
+  keeps them (`reports/nrff_cpbd.m`, `reports/nrff_jnb.m`). MATLAB's `edge` (Canny and Sobel with
+  thinning) is written out as R2009b's `edge.m` has it, the version of the references' time. R2011a
+  changed Canny (sigma sqrt(2)). What each metric does:
+  - CPBD: Canny on the whole image picks the 64x64 edge blocks. Widths are measured at the
+    `edge(I,'Sobel',2,'vertical')` pixels. `widthjnb` is 5 up to contrast 50, else 3. The result is the
+    share of P_blur in the histogram bins `round(100 P)+1 <= 64`.
+  - JNB: Canny and Sobel (automatic threshold) run on each block. `widthjnb` is 5 up to contrast 59.
+    The result divides by **all** blocks. The reference's `angle_A == -180` typo is kept.
+  The old implementation differed in four places: widths at Canny pixels, JNB with CPBD's contrast
+  threshold, JNB divided by the edge blocks only, CPBD counting `P <= 0.63`. On TNO and Lytro images it
+  gave CPBD 0.001-0.08 where the reference code gives 0.2-0.55.
+  Checks in `tests/metrics/test_blur.py`:
+  - hand cases: ramps of known width, a step for Canny, the contrast thresholds;
+  - the PyPI package `cpbd` 1.0.7, an independent implementation installed for the tests only. Given the
+    same edge maps, its Marziliano widths and block histogram equal ours exactly on real TNO and Lytro
+    images. Its own edge detectors differ (Octave's automatic Sobel threshold, scikit-image's Canny), so
+    its whole CPBD is only within 0.15 of ours (0.04 on average).
+  What still differs from MATLAB is listed in the module docstring.
 * Combined is fusionkit's own definition (AE-Netv2 names "E_2" without defining it).
 
 ## Metrics

@@ -1,4 +1,4 @@
-"""No-reference metrics of the fused image: NIQE, CPBD, JNB (NumPy/SciPy/scikit-image).
+"""No-reference metrics of the fused image: NIQE here; CPBD and JNB in :mod:`fusionkit.metrics.blur`.
 
 Hand-written because no maintained library here implements them without torchvision (pyiqa)
 or with the original MATLAB behaviour (scikit-video's NIQE crops and resizes differently).
@@ -18,6 +18,7 @@ from scipy import ndimage
 from scipy.special import gamma
 
 from .backend_numpy import fspecial_gaussian
+from .blur import cpbd, jnb  # noqa: F401  (CPBD and JNB follow the reference MATLAB code: metrics/blur.py)
 
 
 # ----------------------------------------------------------------------------- NIQE
@@ -118,70 +119,3 @@ def niqe(f: np.ndarray, block: int = 96) -> float:
     cov_d = np.cov(feat, rowvar=False) if feat.shape[0] > 1 else np.zeros_like(cov_p)
     d = mu_p - mu_d
     return float(np.sqrt(d @ np.linalg.pinv((cov_p + cov_d) / 2) @ d))
-
-
-# ----------------------------------------------------------------------------- edge widths (CPBD, JNB)
-BLOCK, EDGE_FRACTION, BETA = 64, 0.002, 3.6
-
-
-def _edges(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Canny edges (sigma sqrt(2), as MATLAB's ``edge(I,'canny')`` default) and the x-gradient sign."""
-    from skimage.feature import canny
-
-    e = canny(f / 255.0, sigma=math.sqrt(2))
-    gx = ndimage.sobel(f, axis=1)
-    gy = ndimage.sobel(f, axis=0)
-    vertical = np.abs(gx) >= np.abs(gy)  # widths are measured along rows (Marziliano et al. 2002)
-    return e & vertical, np.sign(gx)
-
-
-def edge_widths(f: np.ndarray) -> np.ndarray:
-    """Width (pixels) of each vertical edge pixel: distance between the local extrema on either side.
-
-    Returns an array the size of ``f`` with the width at edge pixels and 0 elsewhere.
-    """
-    f = np.asarray(f, dtype=np.float64)
-    edges, sgn = _edges(f)
-    W = f.shape[1]
-    out = np.zeros_like(f)
-    for r, c in zip(*np.nonzero(edges)):
-        row = f[r]
-        up = sgn[r, c] >= 0  # intensity increases to the right
-        lo = c
-        while lo > 0 and ((row[lo - 1] < row[lo]) if up else (row[lo - 1] > row[lo])):
-            lo -= 1
-        hi = c
-        while hi < W - 1 and ((row[hi + 1] > row[hi]) if up else (row[hi + 1] < row[hi])):
-            hi += 1
-        out[r, c] = hi - lo
-    return out
-
-
-def _edge_blocks(f: np.ndarray):
-    widths = edge_widths(f)
-    H, W = f.shape
-    for i in range(0, H - BLOCK + 1, BLOCK):
-        for j in range(0, W - BLOCK + 1, BLOCK):
-            w = widths[i:i + BLOCK, j:j + BLOCK]
-            if np.count_nonzero(w) > EDGE_FRACTION * BLOCK * BLOCK:
-                blk = f[i:i + BLOCK, j:j + BLOCK]
-                w_jnb = 5.0 if blk.max() - blk.min() <= 50 else 3.0
-                yield w[w > 0], w_jnb
-
-
-def cpbd(f: np.ndarray) -> float:
-    """Cumulative probability of blur detection (Narvekar & Karam 2011): P(P_blur <= 0.63)."""
-    probs = [1 - np.exp(-np.abs(w / w_jnb) ** BETA) for w, w_jnb in _edge_blocks(np.asarray(f, np.float64))]
-    if not probs:
-        return 0.0
-    p = np.concatenate(probs)
-    return float(np.mean(p <= 0.63))
-
-
-def jnb(f: np.ndarray) -> float:
-    """Just-noticeable-blur sharpness (Ferzli & Karam 2009): L / D over the L edge blocks."""
-    d = [np.sum(np.abs(w / w_jnb) ** BETA) ** (1 / BETA) for w, w_jnb in _edge_blocks(np.asarray(f, np.float64))]
-    if not d:
-        return 0.0
-    D = np.sum(np.abs(d) ** BETA) ** (1 / BETA)
-    return float(len(d) / D)

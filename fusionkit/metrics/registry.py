@@ -124,11 +124,14 @@ _SPECS = [
                "(model parameters of the MATLAB release, shipped in absolutely-not-scikit-video).",
                kind="no-reference", fast=False, min_size=96),
     MetricSpec("CPBD", True, "Narvekar & Karam, IEEE TIP 20(9), 2011",
-               "Cumulative probability of blur detection: P(P_blur <= 0.63) over Canny edge pixels of 64x64 "
-               "edge blocks, JNB widths 5 (contrast <= 50) / 3, beta = 3.6.", kind="no-reference", fast=False),
+               "Cumulative probability of blur detection (CPBD_compute.m): share of the Sobel-vertical edge "
+               "widths of the 64x64 Canny edge blocks whose P_blur = 1 - exp(-(w/w_JNB)^3.6) falls in histogram "
+               "bins round(100 P) <= 63; w_JNB 5 (contrast <= 50) / 3.", kind="no-reference", fast=False),
     MetricSpec("JNB", True, "Ferzli & Karam, IEEE TIP 18(4), 2009",
-               "Just-noticeable-blur sharpness: L / D, D = (sum_b D_b^beta)^(1/beta) over edge blocks "
-               "(64x64, > 0.2% edge pixels), D_b = (sum_e |w(e)/w_JNB(e)|^beta)^(1/beta), beta = 3.6.",
+               "Just-noticeable-blur sharpness (JNBM_compute.m): L / D with L all 64x64 blocks, "
+               "D = (sum_b D_b^beta)^(1/beta) over the edge blocks (> 0.2% Canny pixels of the block), "
+               "D_b = (sum_e |w(e)/w_JNB|^beta)^(1/beta) over the block's Sobel-vertical edges, "
+               "w_JNB 5 (contrast <= 59) / 3, beta = 3.6.",
                kind="no-reference", fast=False),
     MetricSpec("Combined", True, "fusionkit's own definition (AE-Netv2 names E_2 but does not define it)",
                "Combined = mean(EN/8, SSIM, min(VIFF,1), min(PSNR/60,1), max(0, 1 - NIQE/20), "
