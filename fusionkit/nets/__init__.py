@@ -9,6 +9,7 @@ from torch import nn
 
 from ..registry import NETS
 from .aenetv2 import AENetV2, AENetV2M, AENetV2PP
+from .alan import ALAN, ReconstructionNet
 from .didfuse import DIDFuse
 from .fmmf import FMMF
 from .ifcnn import IFCNN
@@ -23,4 +24,5 @@ def build(name: str, **kw: Any) -> nn.Module:
     return NETS.get(name)(**kw)
 
 
-__all__ = ["AENetV2", "AENetV2M", "AENetV2PP", "DIDFuse", "FMMF", "IFCNN", "JCAE", "NETS", "VIFNet", "build"]
+__all__ = ["ALAN", "AENetV2", "AENetV2M", "AENetV2PP", "DIDFuse", "FMMF", "IFCNN", "JCAE", "NETS",
+           "ReconstructionNet", "VIFNet", "build"]

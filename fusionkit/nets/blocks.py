@@ -93,3 +93,41 @@ class Inception(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(torch.cat([self.branch1x1(x), self.branch3x3(x), self.branch5x5(x), self.branch_pool(x)], 1))
+
+
+class ChannelAttention(nn.Module):
+    """Channel attention (ALAN, ../shared/papers/000 §3.2.1, eq. 5; Hu et al.'s SE [17], RCAN [5]):
+    ``pool`` (global average pooling, F_GP), ``squeeze`` (1x1 conv W_1, ReLU), ``excite`` (1x1 conv W_2,
+    sigmoid), then the channel-wise product with the input F. Eq. 5 writes the product with F_GP, read as
+    the product with F as in SE and RCAN (a product with the pooled vector would discard the image).
+    ``reduction``: channels of the squeeze, not given in the paper (docs/studies/alan.md)."""
+
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        hidden = max(1, channels // reduction)
+        self.squeeze = nn.Conv2d(channels, hidden, 1)
+        self.excite = nn.Conv2d(hidden, channels, 1)
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The per-channel weights S(W_2 R(W_1 F_GP)), shape (N, C, 1, 1), in (0, 1)."""
+        return torch.sigmoid(self.excite(F.relu(self.squeeze(x.mean((2, 3), keepdim=True)))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weights(x)
+
+
+class MultiScaleConv(nn.Module):
+    """ALAN's multi-scale convolution block (Fig. 2, red; §3.4 names it only): parallel ``b1`` (1x1), ``b3``
+    (3x3) and ``b5`` (5x5) convolutions of the input, concatenated and mixed by ``mix`` (1x1) to ``cout``.
+    ``forward`` returns the pre-activation, so that lateral connections (eq. 7) add before the ReLU."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        b = max(1, cout // 2)
+        self.b1 = nn.Conv2d(cin, b, 1)
+        self.b3 = nn.Conv2d(cin, b, 3, padding=1)
+        self.b5 = nn.Conv2d(cin, b, 5, padding=2)
+        self.mix = nn.Conv2d(3 * b, cout, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mix(torch.cat([self.b1(x), self.b3(x), self.b5(x)], 1))
