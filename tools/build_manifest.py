@@ -265,7 +265,8 @@ def main() -> None:
          "roadscene train/val splits for training/validation; Forest/Field test rows are left empty"),
         ("coco-2014", "reconstruction", "MS-COCO 2014 (ALAN's reconstruction subtask, 70,000+ images); "
          "too large and not reachable offline.", {"ALAN": "image reconstruction subtask"},
-         "all available visible images (FLIR train, RoadScene train, Lytro) with the paper's degradations"),
+         "the visible images of didfuse-flir-train and of roadscene's train split (no test set holds them; "
+         "Lytro and TNO are ALAN's test sets), degraded as the paper describes (fusionkit/data/synthetic.py)"),
         ("ifcnn-training-set", "multi-focus", "IFCNN's synthetic multi-focus training set (from NYU-D2), "
          "not released in the IFCNN repository.", {"JCAE": "training set (1400+ grey pairs)"},
          "didfuse-flir-train + roadscene train split, resized to 360x280 (unsupervised training needs no "
