@@ -230,3 +230,48 @@ def test_fmmf_training_loss_trains_and_rejects_a_bad_criterion():
         loss_fn(model, batch)["total"].backward()
         opt.step()
     assert loss_fn(model, batch)["total"].item() < 0.8 * first
+
+
+# ----------------------------------------------------------------------------- ALAN
+def test_psnr_loss_by_hand():
+    from fusionkit.losses import psnr_loss
+
+    x = torch.zeros(2, 1, 4, 4)
+    y = torch.full((2, 1, 4, 4), 0.1)  # MSE 0.01 -> PSNR 20 dB -> 1 - 20/50
+    assert float(psnr_loss(x, y)) == pytest.approx(0.6, abs=1e-6)
+    assert float(psnr_loss(x, y, scale=20.0)) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_alan_loss_terms_against_one_and_two_references():
+    from fusionkit.losses import alan_loss, psnr_loss, ssim_value
+
+    g = torch.Generator().manual_seed(0)
+    a, b, f = (torch.rand(2, 1, 24, 24, generator=g) for _ in range(3))
+    one = alan_loss(f, (a,))
+    assert float(one["mse"]) == pytest.approx(float(((f - a) ** 2).mean()), rel=1e-6)
+    assert float(one["ssim"]) == pytest.approx(float(1 - ssim_value(f, a)), rel=1e-6)
+    assert float(one["content"]) == 0.0
+    two = alan_loss(f, (a, b))
+    assert float(two["psnr"]) == pytest.approx(float((psnr_loss(f, a) + psnr_loss(f, b)) / 2), rel=1e-6)
+    assert float(two["total"]) == pytest.approx(float(two["ssim"] + two["psnr"] + two["mse"]), rel=1e-6)
+    # the content term: feature maps of a fixed extractor, gradients reach f only
+    conv = torch.nn.Conv2d(1, 3, 3, padding=1)
+    fx = f.clone().requires_grad_(True)
+    out = alan_loss(fx, (a,), features=lambda x: [conv(x), torch.relu(conv(x))], weights={"content": 2.0})
+    expect = torch.nn.functional.mse_loss(conv(f), conv(a)) + torch.nn.functional.mse_loss(
+        torch.relu(conv(f)), torch.relu(conv(a)))
+    assert float(out["content"].detach()) == pytest.approx(float(expect.detach()), rel=1e-5)
+    out["total"].backward()
+    assert fx.grad is not None and fx.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="unknown terms \\['tv'\\]"):
+        alan_loss(f, (a,), weights={"tv": 1.0})
+
+
+def test_alan_loss_is_zero_at_the_target_and_prefers_it():
+    from fusionkit.losses import alan_loss
+
+    t = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(1))
+    at = alan_loss(t, (t,), psnr_scale=1e12)  # PSNR capped by eps: scale large -> term ~1
+    noisy = (t + 0.1 * torch.randn(1, 1, 32, 32, generator=torch.Generator().manual_seed(2))).clamp(0, 1)
+    assert float(at["mse"]) == 0.0 and float(at["ssim"]) == pytest.approx(0.0, abs=1e-4)
+    assert float(alan_loss(noisy, (t,))["total"]) > float(alan_loss(t, (t,))["total"])
