@@ -85,6 +85,18 @@ class ReconstructionNet(nn.Module):
         return self.out(F.relu(self.dec2(F.relu(self.dec1(torch.cat(self.activations(x), 1))))))
 
 
+def _column(c: nn.Module | dict) -> nn.Module:
+    """A lateral column: a module as given, or built from ``{"net": name, **kwargs}``."""
+    if isinstance(c, nn.Module):
+        return c
+    if not isinstance(c, dict) or "net" not in c:
+        raise ValueError(f"ALAN column {c!r}: expected a network or {{'net': name, ...}}")
+    from . import build
+
+    kw = {k: v for k, v in c.items() if k != "net"}
+    return build(c["net"], **kw)
+
+
 @NETS.register("alan")
 class ALAN(nn.Module):
     """The main network (Fig. 2): one ``encoder`` (:class:`Column`) shared by both inputs ("dual input
@@ -99,8 +111,9 @@ class ALAN(nn.Module):
     - ``fuse_at``: 'image' (eq. 6 read literally, on the source images) or 'features' (the weights act on the
       two encoders' features, and ``decoder``, Fig. 2's green block, decodes the fused features).
     - ``attention``: False is the no-channel-attention variant §4.1 mentions.
-    - ``columns``: frozen sub-task networks (each with ``activations(x)`` and ``layer_widths``) feeding the
-      encoder through lateral connections (eq. 7). They are frozen here (``requires_grad`` False, always
+    - ``columns``: frozen sub-task networks (each with ``activations(x)`` and ``layer_widths``), or their
+      descriptions ``{"net": name, **kwargs}`` (built fresh: a checkpoint's state dict then fills them, so a
+      run record stays JSON), feeding the encoder through lateral connections (eq. 7). They are frozen here (``requires_grad`` False, always
       in eval mode) and kept in the state dict, so a checkpoint holds the whole auxiliary network.
     """
 
@@ -115,7 +128,7 @@ class ALAN(nn.Module):
         if depth < 2:
             raise ValueError(f"ALAN depth={depth}: expected at least 2 layers")
         self.fusion, self.weights_kind, self.fuse_at, self.depth = fusion, weights, fuse_at, depth
-        self.columns = nn.ModuleList(columns)
+        self.columns = nn.ModuleList(_column(c) for c in columns)
         for col in self.columns:
             col.requires_grad_(False)
             col.eval()

@@ -102,6 +102,19 @@ def test_lateral_input_changes_the_output():
         assert not torch.allclose(before, main(a, b))
 
 
+def test_columns_from_descriptions_load_a_checkpoint():
+    torch.manual_seed(0)
+    trained = ALAN(depth=3, width=8, columns=[ReconstructionNet(depth=3, growth=4)])
+    fresh = ALAN(depth=3, width=8, columns=[{"net": "alan-recon", "depth": 3, "growth": 4}])
+    fresh.load_state_dict(trained.state_dict())
+    a, b = torch.rand(1, 1, 8, 8), torch.rand(1, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(fresh.eval()(a, b), trained.eval()(a, b))
+    assert not any(p.requires_grad for p in fresh.columns.parameters())
+    with pytest.raises(ValueError, match="expected a network or"):
+        ALAN(depth=3, columns=[{"depth": 3}])
+
+
 def test_reconstruction_net_shape_and_dense_widths():
     r = build("alan-recon", depth=4, growth=8)
     assert r(torch.rand(1, 1, 16, 16)).shape == (1, 1, 16, 16)
