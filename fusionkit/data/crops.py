@@ -43,22 +43,27 @@ class RandomCropPairs(Dataset):
     position drawn by ``numpy.random.default_rng([seed, e, i])``, so a run (and a resumed run, which
     calls :meth:`set_epoch` again) sees exactly the same crops. Items are ``{"a", "b"}`` as in
     :class:`CropPairs`. ``resize`` = (h, w): every image is first resized to that size (antialiased;
-    e.g. JCAE's 280x360 training images); ``crop=None`` gives the whole image. Images smaller than ``crop`` are an error naming them.
+    e.g. JCAE's 280x360 training images); ``crop``: a side or (h, w); ``crop=None`` gives the whole image.
+    Images smaller than ``crop`` are an error naming them.
     ``flips=True``: each crop is also flipped left-right and/or upside down, each with probability 1/2, drawn
-    from the same generator after the position (both sources alike), so the crops themselves do not change."""
+    from the same generator after the position (both sources alike), so the crops themselves do not change.
+    ``per_epoch``: items per epoch (default one per pair); item i crops pair i mod n, at its own position."""
 
-    def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | None = 64, limit: int | None = None,
-                 seed: int = 0, resize: tuple[int, int] | None = None, flips: bool = False):
-        self.crop, self.seed, self.epoch, self.flips = crop, seed, 0, flips
+    def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | tuple[int, int] | None = 64,
+                 limit: int | None = None,
+                 seed: int = 0, resize: tuple[int, int] | None = None, flips: bool = False,
+                 per_epoch: int | None = None):
+        self.crop, self.seed, self.epoch, self.flips, self.per_epoch = crop, seed, 0, flips, per_epoch
+        ch, cw = (crop, crop) if isinstance(crop, int) or crop is None else tuple(crop)  # (h, w) or a square
         self.images: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.names: list[str] = []
         for name, split in sets:
             ds = FusionDataset(name, split, mode="gray", limit=limit, transform=Resize(resize) if resize else None)
             for i in range(len(ds)):
                 it = ds[i]
-                if crop is not None and min(it["a"].shape[-2:]) < crop:
+                if crop is not None and (it["a"].shape[-2] < ch or it["a"].shape[-1] < cw):
                     raise ValueError(f"{name}/{it['name']}: image {tuple(it['a'].shape[-2:])} is smaller than the "
-                                     f"{crop}x{crop} crop")
+                                     f"{ch}x{cw} crop")
                 self.images.append(tuple((x * 255).round().to(torch.uint8) for x in (it["a"], it["b"])))
                 self.names.append(f"{name}/{it['name']}")
         if not self.images:
@@ -68,18 +73,19 @@ class RandomCropPairs(Dataset):
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
-        return len(self.images)
+        return self.per_epoch or len(self.images)
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         import numpy as np
 
-        a, b = self.images[i]
+        a, b = self.images[i % len(self.images)]
         if self.crop is None:  # the whole (resized) image
             return {"a": a.float() / 255, "b": b.float() / 255}
         h, w = a.shape[-2:]
         rng = np.random.default_rng([self.seed, self.epoch, i])
-        y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))
-        cut = (slice(None), slice(y, y + self.crop), slice(x, x + self.crop))
+        ch, cw = (self.crop, self.crop) if isinstance(self.crop, int) else self.crop
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        cut = (slice(None), slice(y, y + ch), slice(x, x + cw))
         a, b = a[cut], b[cut]
         if self.flips:
             dims = [d for d in (-1, -2) if rng.random() < 0.5]

@@ -77,14 +77,15 @@ def multifocus_pair(sharp: torch.Tensor, rng: np.random.Generator, sigma: tuple[
 class _SharpCrops(Dataset):
     """Grey images of ``sets`` (``(dataset, split)``; ``role`` picks source 'a' or 'b' of each pair, e.g. the
     visible image of an ir-vis pair), kept as 8-bit levels; item ``i`` of epoch ``e`` is a crop at a
-    position drawn by ``default_rng([seed, e, i])``, returned with that generator for what follows."""
+    position drawn by ``default_rng([seed, e, i])``, returned with that generator for what follows.
+    ``per_epoch``: items per epoch (default one per image); item i crops image i mod n."""
 
     def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | tuple[int, int], role: str = "b",
-                 limit: int | None = None, seed: int = 0):
+                 limit: int | None = None, seed: int = 0, per_epoch: int | None = None):
         if role not in ("a", "b"):
             raise ValueError(f"role={role!r}: expected 'a' or 'b' (which source of each pair)")
         self.crop = (crop, crop) if isinstance(crop, int) else tuple(crop)
-        self.seed, self.epoch = seed, 0
+        self.seed, self.epoch, self.per_epoch = seed, 0, per_epoch
         self.images: list[torch.Tensor] = []
         self.names: list[str] = []
         for name, split in sets:
@@ -104,10 +105,10 @@ class _SharpCrops(Dataset):
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
-        return len(self.images)
+        return self.per_epoch or len(self.images)
 
     def _crop(self, i: int) -> tuple[torch.Tensor, np.random.Generator]:
-        img = self.images[i]
+        img = self.images[i % len(self.images)]
         h, w = img.shape[-2:]
         rng = np.random.default_rng([self.seed, self.epoch, i])
         y, x = int(rng.integers(0, h - self.crop[0] + 1)), int(rng.integers(0, w - self.crop[1] + 1))
@@ -118,8 +119,9 @@ class DegradedImages(_SharpCrops):
     """Reconstruction sub-task data: items ``{"input": degrade(crop), "target": crop}``."""
 
     def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | tuple[int, int] = 256, role: str = "b",
-                 limit: int | None = None, seed: int = 0, spec: Degradation = Degradation()):
-        super().__init__(sets, crop, role, limit, seed)
+                 limit: int | None = None, seed: int = 0, spec: Degradation = Degradation(),
+                 per_epoch: int | None = None):
+        super().__init__(sets, crop, role, limit, seed, per_epoch)
         self.spec = spec
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
@@ -131,8 +133,9 @@ class MultiFocusPairs(_SharpCrops):
     """Multi-focus sub-task data: items ``{"a", "b", "target", "mask"}`` of :func:`multifocus_pair` on a crop."""
 
     def __init__(self, sets: Sequence[tuple[str, str | None]], crop: int | tuple[int, int] = (64, 80),
-                 role: str = "b", limit: int | None = None, seed: int = 0, sigma: tuple[float, float] = (1.5, 3.0)):
-        super().__init__(sets, crop, role, limit, seed)
+                 role: str = "b", limit: int | None = None, seed: int = 0, sigma: tuple[float, float] = (1.5, 3.0),
+                 per_epoch: int | None = None):
+        super().__init__(sets, crop, role, limit, seed, per_epoch)
         self.sigma = sigma
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:

@@ -113,8 +113,9 @@ class ALAN(nn.Module):
     - ``attention``: False is the no-channel-attention variant §4.1 mentions.
     - ``columns``: frozen sub-task networks (each with ``activations(x)`` and ``layer_widths``), or their
       descriptions ``{"net": name, **kwargs}`` (built fresh: a checkpoint's state dict then fills them, so a
-      run record stays JSON), feeding the encoder through lateral connections (eq. 7). They are frozen here (``requires_grad`` False, always
-      in eval mode) and kept in the state dict, so a checkpoint holds the whole auxiliary network.
+      run record stays JSON), feeding the encoder through lateral connections (eq. 7). They are frozen here
+      (``requires_grad`` False, always in eval mode) and kept in the state dict, so a checkpoint holds the
+      whole auxiliary network.
     """
 
     def __init__(self, depth: int = DEPTH, width: int = WIDTH, attention: bool = True, fusion: str = "learned",

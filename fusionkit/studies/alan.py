@@ -1,0 +1,207 @@
+"""ALAN study (Fang, Zhao & Zhang, "A cross-modal image fusion theory guided by human visual
+characteristics", ../shared/papers/000_16b15fdaa67320e9.txt): data roles and substitutes, the typed config
+with its presets, the run specs of the three tasks and the training plan behind Figs 9-11. Networks:
+:mod:`fusionkit.nets.alan`; loss: :func:`fusionkit.losses.alan_loss`; data of the sub-tasks:
+:mod:`fusionkit.data.synthetic`; every reading of the text: docs/studies/alan.md.
+
+In progress (issue 27): the notebooks, the tables of Figs 9-11 and the claims are still to come, so the study
+is not yet registered for ``fusionkit train`` / ``reproduce``.
+
+Substitutes: the CVS data (4,000 pairs) is private and the 2,999 unnamed ir-vis pairs are not identified
+(manifest ``cvs``): the main task trains on FLIR-Train + the RoadScene train split (never a test set). COCO
+(reconstruction) is not obtainable (``coco-2014``) and Lytro (the paper's multi-focus training set) is our
+multi-focus test set: both sub-tasks train on the visible images of the same train-only pairs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+from ..runs import LazyDataset, RunSpec, train_cached
+from .config import StudyConfig
+
+TRAIN_SETS: tuple[tuple[str, str], ...] = (("didfuse-flir-train", "train"), ("roadscene", "train"))
+#: Test sets of Figs 7-11: TNO (ir-vis) and the 20 Lytro pairs (multi-focus)
+TEST_SETS = {"ir-vis": ("didfuse-tno", "test"), "multi-focus": ("ifcnn-lytro", None)}
+DATASETS = ("didfuse-flir-train", "roadscene", "didfuse-tno", "ifcnn-lytro")
+TASKS = ("recon", "focus", "main")
+#: Fig. 11's five networks and the ablations, by zoo name: (task, lateral columns, network options)
+VARIANTS: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
+    "recon": ("recon", (), {}),                        # sub-task 1 (a column of the others)
+    "focus": ("focus", (), {}),                        # sub-task 2 = Fig. 11 column 3 (multi-focus alone)
+    "single": ("main", (), {}),                        # Fig. 11 column 1: the single unsupervised task
+    "single-recon": ("main", ("recon",), {}),          # Fig. 11 column 2: + reconstruction
+    "focus-recon": ("focus", ("recon",), {}),          # Fig. 11 column 4: multi-focus + reconstruction
+    "full": ("main", ("recon", "focus"), {}),          # Fig. 11 column 5: ALAN, the full auxiliary network
+    "no-attention": ("main", ("recon", "focus"), {"attention": False}),  # §4.1's channel-attention ablation
+}
+MAIN = "full"
+
+
+@dataclass(frozen=True)
+class Config(StudyConfig):
+    """Defaults = the paper where it says (§3.4): 80x64 grey patches of the main and multi-focus tasks,
+    20,000 samples per task, 256x256 reconstruction images. It gives no optimiser, learning rate, batch or
+    epoch count: Adam 1e-3, batch 32 and 10 passes over the 20,000 samples are ours (docs/studies/alan.md)."""
+
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 1e-3
+    lr_step: int | None = None
+    max_steps_per_epoch: int | None = None
+    samples: int = 20000  # samples per epoch of each task (crops drawn afresh from the training images)
+    patch: tuple[int, int] = (64, 80)  # (h, w): the paper's "80x64"
+    recon_size: int = 256
+    train_limit: int | None = None  # pairs per training set (None: all)
+    depth: int = 4
+    width: int = 32
+    growth: int = 16  # reconstruction network's dense growth
+    weights: str = "sigmoid"
+    fuse_at: str = "image"
+    content: str = "recon"  # the content loss's features: 'recon' (frozen reconstruction encoder) or 'none'
+    spread_runs: int = 2  # trainings of 'single' and 'full' (seeds seed, seed+1): the spread of Fig. 11
+    PRESETS: ClassVar = {
+        "smoke": dict(epochs=1, batch_size=2, samples=4, patch=(32, 40), recon_size=32, max_steps_per_epoch=2,
+                      train_limit=2, depth=3, width=8, growth=4, spread_runs=1),
+        # quick: provisional until the trainings show their plateau (docs/studies/alan.md#presets)
+        "quick": dict(epochs=20, batch_size=16, samples=1600, recon_size=128, lr_step=15),
+    }
+
+
+config = Config.preset
+PRESETS = Config.PRESETS
+
+
+@dataclass(frozen=True)
+class AlanRun(RunSpec):
+    """One ALAN training: ``task`` 'recon' (the reconstruction network, supervised), 'focus' (the main
+    skeleton on synthetic multi-focus pairs, supervised) or 'main' (unsupervised, both sources), with the
+    frozen sub-task runs ``column_specs`` (their run records: task, seed, ...) as lateral columns."""
+
+    study = "alan"
+    task: str = "main"
+    epochs: int = 10
+    lr: float = 1e-3
+    samples: int = 20000
+    patch: tuple[int, int] = (64, 80)
+    recon_size: int = 256
+    train_limit: int | None = None
+    depth: int = 4
+    width: int = 32
+    growth: int = 16
+    weights: str = "sigmoid"
+    fuse_at: str = "image"
+    attention: bool = True
+    content: str = "recon"
+    columns: tuple[str, ...] = ()  # the sub-task variants feeding laterals ('recon', 'focus')
+    column_keys: tuple[str, ...] = ()  # their run keys: a retrained sub-task changes this run's key
+    content_key: str | None = None  # the reconstruction run whose encoder gives the content features
+    root_seed: int = 0  # the seed of the sub-task runs this one uses
+
+    def __post_init__(self):
+        if self.task not in TASKS:
+            raise ValueError(f"AlanRun: task={self.task!r}, expected one of {', '.join(TASKS)}")
+        if self.task == "recon" and self.columns:
+            raise ValueError("AlanRun: the reconstruction task takes no lateral columns")
+
+    def label(self) -> str:
+        return f"{self.task}{'+' + '+'.join(self.columns) if self.columns else ''}-seed{self.seed}"
+
+    # -- the pieces the trainer needs
+    def _column_desc(self, variant: str) -> dict[str, Any]:
+        task = VARIANTS[variant][0]
+        if task == "recon":
+            return {"net": "alan-recon", "depth": self.depth, "growth": self.growth}
+        return {"net": "alan", "depth": self.depth, "width": self.width, "weights": self.weights,
+                "fuse_at": self.fuse_at}
+
+    def net(self) -> tuple[str, dict[str, Any]]:
+        if self.task == "recon":
+            return "alan-recon", {"depth": self.depth, "growth": self.growth}
+        return "alan", {"depth": self.depth, "width": self.width, "weights": self.weights, "fuse_at": self.fuse_at,
+                        "attention": self.attention, "columns": [self._column_desc(c) for c in self.columns]}
+
+    def _sub_run(self, variant: str) -> RunSpec:
+        """The spec of a sub-task run this one depends on (the same shared fields, ``root_seed``)."""
+        return _spec({k: getattr(self, k) for k in SHARED}, self.root_seed, variant)
+
+    def build(self):
+        """The network; its lateral columns get the trained sub-task weights (trained now if not yet)."""
+        model = super().build()
+        for col, variant in zip(getattr(model, "columns", ()), self.columns):
+            col.load_state_dict(train_cached(self._sub_run(variant)).model.state_dict())
+            col.requires_grad_(False)
+            col.eval()
+        return model
+
+    def _features(self):
+        if self.content == "none" or self.task == "recon":
+            return None
+        recon = train_cached(self._sub_run("recon")).model.eval().requires_grad_(False)
+        return recon.activations
+
+    def loss(self):
+        from ..losses import alan_loss
+
+        features = self._features()
+        if self.task == "recon":
+            return lambda model, batch: alan_loss(model(batch["input"]), (batch["target"],))
+        if self.task == "focus":
+            return lambda model, batch: alan_loss(model(batch["a"], batch["b"]), (batch["target"],), features)
+        return lambda model, batch: alan_loss(model(batch["a"], batch["b"]), (batch["a"], batch["b"]), features)
+
+    def dataset(self):
+        from ..data.crops import RandomCropPairs
+        from ..data.synthetic import DegradedImages, MultiFocusPairs
+
+        n = self.samples
+        if self.task == "recon":
+            return LazyDataset(lambda: DegradedImages(TRAIN_SETS, self.recon_size, limit=self.train_limit,
+                                                      seed=self.seed, per_epoch=n), n)
+        if self.task == "focus":
+            return LazyDataset(lambda: MultiFocusPairs(TRAIN_SETS, self.patch, limit=self.train_limit,
+                                                       seed=self.seed, per_epoch=n), n)
+        return LazyDataset(lambda: RandomCropPairs(TRAIN_SETS, self.patch, self.train_limit, self.seed, flips=True,
+                                                   per_epoch=n), n)
+
+
+SHARED = ("epochs", "batch_size", "lr", "lr_step", "max_steps_per_epoch", "samples", "patch", "recon_size",
+          "train_limit", "depth", "width", "growth", "weights", "fuse_at", "content")
+
+
+def _spec(fields: dict[str, Any], root_seed: int, variant: str, i: int = 0) -> AlanRun:
+    """The run of ``variant`` (a key of :data:`VARIANTS`) with seed ``root_seed + i``. The sub-task runs it
+    depends on (lateral columns, the content features) are always those of ``root_seed``; their keys
+    enter this run's key."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown ALAN variant {variant!r}; valid: {', '.join(VARIANTS)}")
+    task, columns, opts = VARIANTS[variant]
+    deps = tuple(_spec(fields, root_seed, c).key() for c in columns)
+    content_key = (_spec(fields, root_seed, "recon").key()
+                   if task != "recon" and fields["content"] == "recon" else None)
+    return AlanRun(task=task, columns=columns, column_keys=deps, content_key=content_key, root_seed=root_seed,
+                   seed=root_seed + i, **fields, **opts)
+
+
+def run_spec(cfg: Config, variant: str = MAIN, i: int = 0) -> AlanRun:
+    """Training ``i`` (seed ``cfg.seed + i``) of ``variant`` under ``cfg``."""
+    return _spec({k: getattr(cfg, k) for k in SHARED}, cfg.seed, variant, i)
+
+
+PLAN_GROUPS = ("subtasks", "main", "ablations", "spread")
+
+
+def training_plan(cfg: Config, select: Sequence[str] | None = None) -> dict[str, AlanRun]:
+    """Every training, in dependency order: the sub-tasks ('recon', 'focus'), the main model ('full'), the
+    other Fig. 11 networks and the no-attention ablation, then 'single-<i>' and 'full-<i>' (further seeds)."""
+    select = select or PLAN_GROUPS
+    plan: dict[str, AlanRun] = {}
+    if "subtasks" in select:
+        plan |= {v: run_spec(cfg, v) for v in ("recon", "focus")}
+    if "main" in select:
+        plan[MAIN] = run_spec(cfg)
+    if "ablations" in select:
+        plan |= {v: run_spec(cfg, v) for v in ("single", "single-recon", "focus-recon", "no-attention")}
+    if "spread" in select:
+        plan |= {f"{v}-{i}": run_spec(cfg, v, i) for v in ("single", MAIN) for i in range(1, cfg.spread_runs)}
+    return plan

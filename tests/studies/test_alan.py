@@ -1,0 +1,50 @@
+"""The ALAN study's plan (fusionkit.studies.alan): every variant's run spec, the dependency keys, and a smoke
+training of the whole chain (reconstruction -> multi-focus -> the full auxiliary network) on real data, in which
+the frozen columns of the main network are the trained sub-task networks, bit for bit."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from fusionkit.studies import alan as A
+
+
+def test_plan_is_in_dependency_order_and_keys_follow_the_subtasks():
+    cfg = A.config("quick")
+    plan = A.training_plan(cfg)
+    assert list(plan)[:3] == ["recon", "focus", "full"]
+    assert set(plan) == {"recon", "focus", "full", "single", "single-recon", "focus-recon", "no-attention",
+                         "single-1", "full-1"}
+    full = plan["full"]
+    assert full.columns == ("recon", "focus") and full.column_keys == (plan["recon"].key(), plan["focus"].key())
+    assert full.content_key == plan["recon"].key() and plan["recon"].content_key is None
+    assert plan["full-1"].seed == cfg.seed + 1 and plan["full-1"].column_keys == full.column_keys
+    # a retrained sub-task (another schedule) gives the main run another key
+    other = A.training_plan(A.config("quick", epochs=21))
+    assert other["full"].key() != full.key() and other["recon"].key() != plan["recon"].key()
+    assert not plan["no-attention"].net()[1]["attention"]
+    assert plan["single"].net()[1]["columns"] == []
+
+
+def test_bad_variant_and_task_name_the_problem():
+    with pytest.raises(ValueError, match="unknown ALAN variant 'fulll'"):
+        A.run_spec(A.config("smoke"), "fulll")
+    with pytest.raises(ValueError, match="task='fuse'"):
+        A.AlanRun(task="fuse")
+
+
+def test_smoke_chain_trains_and_freezes_the_subtasks(real_data, tmp_path, monkeypatch):
+    from fusionkit.runs import train_cached
+
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(tmp_path / "zoo"))
+    cfg = A.config("smoke")
+    plan = A.training_plan(cfg, ["subtasks", "main"])
+    runs = {n: train_cached(s, use_zoo=False) for n, s in plan.items()}
+    assert all(r.history and torch.isfinite(torch.tensor(r.history[-1]["total"])) for r in runs.values())
+    full = runs["full"].model
+    for col, name in zip(full.columns, ("recon", "focus")):
+        sub = runs[name].model.state_dict()
+        assert all(torch.equal(v, sub[k]) for k, v in col.state_dict().items())
+    a = torch.rand(1, 1, 32, 40)
+    assert full.eval()(a, a).shape == (1, 1, 32, 40)
