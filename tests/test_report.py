@@ -147,3 +147,22 @@ def test_compare_with_paper_keeps_the_papers_order_and_adds_relative_delta():
     t = compare_with_paper(ours, paper)
     assert list(t.columns[:4]) == ["EN (ours)", "EN (paper)", "EN (Δ)", "EN (Δ %)"]
     assert t.loc["x", "SD (Δ %)"] == pytest.approx(10.0) and t.loc["x", "EN (Δ %)"] == pytest.approx(10.0)
+
+
+def test_inline_png_caps_the_longer_side():
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from fusionkit.report.section import inline_png
+
+    fig, ax = plt.subplots(figsize=(20, 10), dpi=150)  # 3000 x 1500 px at full dpi
+    ax.imshow(np.random.default_rng(0).random((50, 100)))
+    small = Image.open(io.BytesIO(inline_png(fig, max_px=600)))
+    assert max(small.size) <= 600 + 10  # bbox_inches='tight' may add a few pixels of padding
+    fig2, _ = plt.subplots(figsize=(2, 1), dpi=100)  # already small: the figure's own dpi
+    buf = io.BytesIO()
+    fig2.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    assert Image.open(io.BytesIO(inline_png(fig2, max_px=600))).size == Image.open(buf).size
+    plt.close("all")

@@ -54,8 +54,10 @@ class Section:
             t = self.tables[name]
             display(Markdown(f"`{name}`: {t.caption}" if t.caption else f"`{name}`"))
             display(t.df if t.index else t.df.style.hide(axis="index"))
+        from IPython.display import Image
+
         for fig in self.figures.values():
-            display(fig)
+            display(Image(data=inline_png(fig)))
             plt.close(fig)  # shown once: the inline backend would show it again at the end of the cell
 
     def _repr_markdown_(self) -> str:
@@ -79,3 +81,19 @@ def sections(*parts: Section | Mapping[str, Table]) -> Section:
     for p in parts:
         out = out + (p if isinstance(p, Section) else Section(out.title, dict(p)))
     return out
+
+
+#: the longer side, in pixels, of a figure shown inline (the report folder keeps the full-resolution PNG)
+INLINE_MAX_PX = 1100
+
+
+def inline_png(fig, max_px: int = INLINE_MAX_PX) -> bytes:
+    """``fig`` as PNG bytes for a notebook output, at the figure's own dpi, lowered so that neither side
+    exceeds ``max_px``. Image grids (Figs 3-9 of FMMF) at full dpi made one notebook 4 MB."""
+    import io
+
+    w, h = fig.get_size_inches()
+    dpi = min(float(fig.dpi), max_px / max(w, h))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
