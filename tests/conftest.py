@@ -97,3 +97,23 @@ def served(tmp_path, real_data):
     yield root, url
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture
+def fake_vgg19(tmp_path):
+    """(path, state dict): a VGG19 state dict in torchvision's key layout up to block 3, random weights (the
+    ImageNet file cannot be downloaded here), saved under ``tmp_path``."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    sd, i, cin = {}, 0, 3
+    for widths in ((64, 64), (128, 128), (256, 256, 256, 256)):
+        for w in widths:
+            sd[f"features.{i}.weight"] = torch.randn(w, cin, 3, 3, generator=g) * 0.05
+            sd[f"features.{i}.bias"] = torch.randn(w, generator=g) * 0.05
+            cin, i = w, i + 2
+        i += 1
+    sd["classifier.0.weight"] = torch.zeros(2, 2)  # keys beyond the layers used are ignored
+    path = tmp_path / "vgg19.pth"
+    torch.save(sd, path)
+    return path, sd

@@ -306,7 +306,8 @@ def main() -> None:
     ck.append({
         "name": "vgg19-imagenet", "kind": "checkpoint", "available": False,
         "description": ("VGG19 ImageNet weights; JCAE (Sec. 2.4) initialises its three encoder branches with "
-                        "the first three convolutions (block1_conv1, block1_conv2, block2_conv1)."),
+                        "the first three convolutions (block1_conv1, block1_conv2, block2_conv1); ALAN's "
+                        "content loss (eq. 3, Johnson et al.'s perceptual loss) compares VGG feature maps."),
         "reason": ("The weight files are served only from download.pytorch.org / GitHub release assets, which "
                    "these machines cannot reach (package registries only); they are not redistributed with "
                    "the data."),
@@ -318,8 +319,11 @@ def main() -> None:
                            "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (the paper's ref. [23]; Keras "
                            "layout, about 80 MB = 20,024,384 float32 convolution parameters)"),
         },
-        "used_by": {"JCAE": "encoder initialisation (`fusionkit.nets.jcae.load_vgg19`, study config `vgg19=PATH`)"},
-        "substitute": "random initialisation (every JCAE report states which initialisation produced it)",
+        "used_by": {"JCAE": "encoder initialisation (`fusionkit.nets.jcae.load_vgg19`, study config `vgg19=PATH`)",
+                    "ALAN": ("content-loss features (`fusionkit.nets.vgg.load_vgg19_features`, study config "
+                             "`content='vgg19', vgg19=PATH`)")},
+        "substitute": ("JCAE: random initialisation; ALAN: the frozen reconstruction encoder's layers as content "
+                       "features (every report states which it used)"),
     })
 
     doc = {

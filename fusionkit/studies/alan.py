@@ -36,6 +36,12 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
     "no-attention": ("main", ("recon", "focus"), {"attention": False}),  # §4.1's channel-attention ablation
 }
 MAIN = "full"
+#: Feature extractors of the content loss (eq. 3): the frozen reconstruction encoder (our substitute), VGG19
+#: from a path (the paper's, at :data:`VGG_LAYERS`), or none (the term is dropped).
+CONTENT = ("recon", "vgg19", "none")
+#: VGG19 layers of the content loss: the paper names none; Johnson et al. [15] take one mid-level ReLU for content
+#: (relu3_3 of VGG16); relu2_2 keeps the 80x64 patches at 40x32 and the CPU cost low (docs/studies/alan.md).
+VGG_LAYERS = ("relu2_2",)
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,16 @@ class Config(StudyConfig):
     growth: int = 16  # reconstruction network's dense growth
     weights: str = "sigmoid"
     fuse_at: str = "image"
-    content: str = "recon"  # the content loss's features: 'recon' (frozen reconstruction encoder) or 'none'
+    content: str = "recon"  # the content loss's features: 'recon' (frozen reconstruction encoder), 'vgg19', 'none'
+    vgg19: str | None = None  # with content='vgg19': torchvision's ImageNet VGG19 state dict (vgg19-dcbb9e9d.pth)
     spread_runs: int = 2  # trainings of 'single' and 'full' (seeds seed, seed+1): the spread of Fig. 11
+    def __post_init__(self):
+        if self.content not in CONTENT:
+            raise ValueError(f"ALAN config: content={self.content!r}, expected one of {', '.join(CONTENT)}")
+        if (self.content == "vgg19") != (self.vgg19 is not None):
+            raise ValueError("ALAN config: content='vgg19' needs vgg19=PATH (torchvision's VGG19 state dict) and "
+                             f"vgg19=PATH needs content='vgg19'; got content={self.content!r}, vgg19={self.vgg19!r}")
+
     PRESETS: ClassVar = {
         "smoke": dict(epochs=1, batch_size=2, samples=4, patch=(32, 40), recon_size=32, max_steps_per_epoch=2,
                       train_limit=2, depth=3, width=8, growth=4, spread_runs=1),
@@ -96,6 +110,7 @@ class AlanRun(RunSpec):
     fuse_at: str = "image"
     attention: bool = True
     content: str = "recon"
+    vgg19: str | None = None  # the VGG19 file of content='vgg19' (enters the key only when set)
     columns: tuple[str, ...] = ()  # the sub-task variants feeding laterals ('recon', 'focus')
     column_keys: tuple[str, ...] = ()  # their run keys: a retrained sub-task changes this run's key
     content_key: str | None = None  # the reconstruction run whose encoder gives the content features
@@ -106,6 +121,13 @@ class AlanRun(RunSpec):
             raise ValueError(f"AlanRun: task={self.task!r}, expected one of {', '.join(TASKS)}")
         if self.task == "recon" and self.columns:
             raise ValueError("AlanRun: the reconstruction task takes no lateral columns")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The key's fields; ``vgg19`` only when set (added after the first trainings, whose keys it keeps)."""
+        d = super().as_dict()
+        if d["vgg19"] is None:
+            del d["vgg19"]
+        return d
 
     def label(self) -> str:
         return f"{self.task}{'+' + '+'.join(self.columns) if self.columns else ''}-seed{self.seed}"
@@ -140,6 +162,10 @@ class AlanRun(RunSpec):
     def _features(self):
         if self.content == "none" or self.task == "recon":
             return None
+        if self.content == "vgg19":
+            from ..nets.vgg import load_vgg19_features
+
+            return load_vgg19_features(self.vgg19, VGG_LAYERS)
         recon = train_cached(self._sub_run("recon")).model.eval().requires_grad_(False)
         return recon.activations
 
@@ -169,7 +195,7 @@ class AlanRun(RunSpec):
 
 
 SHARED = ("epochs", "batch_size", "lr", "lr_step", "max_steps_per_epoch", "samples", "patch", "recon_size",
-          "train_limit", "depth", "width", "growth", "weights", "fuse_at", "content")
+          "train_limit", "depth", "width", "growth", "weights", "fuse_at", "content", "vgg19")
 
 
 def _spec(fields: dict[str, Any], root_seed: int, variant: str, i: int = 0) -> AlanRun:

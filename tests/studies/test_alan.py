@@ -48,3 +48,28 @@ def test_smoke_chain_trains_and_freezes_the_subtasks(real_data, tmp_path, monkey
         assert all(torch.equal(v, sub[k]) for k, v in col.state_dict().items())
     a = torch.rand(1, 1, 32, 40)
     assert full.eval()(a, a).shape == (1, 1, 32, 40)
+
+
+def test_content_features_vgg19_from_a_path_or_the_recon_substitute(tmp_path, fake_vgg19):
+    with pytest.raises(ValueError, match="content='vgg19' needs vgg19=PATH"):
+        A.config("smoke", content="vgg19")
+    with pytest.raises(ValueError, match="vgg19=PATH needs content='vgg19'"):
+        A.config("smoke", vgg19=str(tmp_path / "v.pth"))
+    with pytest.raises(ValueError, match="content='perceptual'"):
+        A.config("smoke", content="perceptual")
+    cfg = A.config("smoke", content="vgg19", vgg19=str(fake_vgg19[0]))
+    spec = A.run_spec(cfg, "single")
+    assert spec.content_key is None and "vgg19" in spec.as_dict()
+    # the default (substitute) runs keep the keys they had before the vgg19 option existed: no 'vgg19' field
+    plain = A.run_spec(A.config("smoke"), "single")
+    assert "vgg19" not in plain.as_dict() and plain.key() != spec.key()
+    feats = spec._features()
+    maps = feats(torch.rand(2, 1, 32, 40))
+    assert [tuple(m.shape) for m in maps] == [(2, 128, 16, 20)]
+    loss = spec.loss()
+    from fusionkit.nets import build
+
+    name, kw = spec.net()
+    model = build(name, **kw)
+    out = loss(model, {"a": torch.rand(2, 1, 32, 40), "b": torch.rand(2, 1, 32, 40)})
+    assert out["content"] > 0 and torch.isfinite(out["total"])
