@@ -11,6 +11,8 @@ DIDFuse (extended paper, ../shared/papers 002, eqs. (1)-(5), (26)-(29)) is compo
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 import torch.nn.functional as F
 
@@ -220,17 +222,25 @@ def fmmf_training_loss(criterion: str = "var", window: int = 11):
 ALAN_TERMS = ("ssim", "psnr", "content", "mse")
 
 
-def psnr_loss(x: torch.Tensor, y: torch.Tensor, scale: float = 50.0, eps: float = 1e-10) -> torch.Tensor:
+def psnr_loss(x: torch.Tensor, y: torch.Tensor | Sequence[torch.Tensor], scale: float = 50.0,
+              eps: float = 1e-10) -> torch.Tensor:
     """ALAN's L_PSNR (eq. 4 turned into a loss): 1 - PSNR(x, y) / ``scale`` with PSNR = 10 log10(1 / MSE) on
     [0, 1] images, PSNR per image then averaged. The paper gives only the PSNR formula; ``scale`` = 50 dB
     (an 8-bit image's near-perfect PSNR) puts the term on the scale of the others. Its gradient is that of
-    10 log10(MSE) / scale: a log-MSE, strongest where the error is small."""
-    mse = (x - y).pow(2).flatten(1).mean(1)
+    10 log10(MSE) / scale: a log-MSE, strongest where the error is small.
+
+    ``y`` a sequence of references (the main task's two sources): the PSNR of the *mean* MSE over them. The
+    mean of per-source PSNRs is degenerate: the log is unbounded near a zero error, so copying one source
+    exactly (about 100 dB against it with ``eps``) outweighs everything else; our first main-task training
+    learnt just that (docs/studies/alan.md#loss)."""
+    refs = [y] if isinstance(y, torch.Tensor) else list(y)
+    mse = sum((x - r).pow(2).flatten(1).mean(1) for r in refs) / len(refs)
     return (1 - 10 * torch.log10(1 / (mse + eps)) / scale).mean()
 
 
 def alan_loss(f: torch.Tensor, refs: tuple[torch.Tensor, ...], features=None,
-              weights: dict[str, float] | None = None, psnr_scale: float = 50.0) -> dict[str, torch.Tensor]:
+              weights: dict[str, float] | None = None, psnr_scale: float = 50.0,
+              psnr: str = "joint") -> dict[str, torch.Tensor]:
     """ALAN eq. 8, L = L_SSIM + L_PSNR + L_content + L_MSE, of the output ``f`` against ``refs``: one target
     for the supervised sub-tasks, the two sources for the unsupervised main task, where each term is the
     mean of the term against each source (the paper does not say how the sources enter; docs/studies/alan.md).
@@ -239,16 +249,20 @@ def alan_loss(f: torch.Tensor, refs: tuple[torch.Tensor, ...], features=None,
     - L_MSE: mean squared error (eq. 2);
     - L_content (eq. 3, Johnson et al.'s perceptual loss): the mean squared difference of ``features(f)`` and
       ``features(ref)``, summed over the feature maps ``features`` returns (a list); 0 without ``features``;
-    - L_PSNR: :func:`psnr_loss`.
+    - L_PSNR: :func:`psnr_loss`; against several references ``psnr`` 'joint' (default) takes the PSNR of the
+      mean MSE, 'mean' the mean of the per-reference PSNRs (degenerate: it rewards copying one source).
 
     ``weights``: a factor per term (default 1 each, as eq. 8 writes)."""
     w = {t: 1.0 for t in ALAN_TERMS} | (weights or {})
     unknown = set(w) - set(ALAN_TERMS)
     if unknown:
         raise ValueError(f"alan_loss weights: unknown terms {sorted(unknown)} (expected {', '.join(ALAN_TERMS)})")
+    if psnr not in ("joint", "mean"):
+        raise ValueError(f"alan_loss: psnr={psnr!r}, expected 'joint' or 'mean'")
     n = len(refs)
     terms = {"ssim": sum(1 - ssim_value(f, r) for r in refs) / n,
-             "psnr": sum(psnr_loss(f, r, psnr_scale) for r in refs) / n,
+             "psnr": (psnr_loss(f, refs, psnr_scale) if psnr == "joint"
+                      else sum(psnr_loss(f, r, psnr_scale) for r in refs) / n),
              "mse": sum(F.mse_loss(f, r) for r in refs) / n}
     if features is not None:
         phi_f = features(f)

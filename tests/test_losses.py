@@ -252,7 +252,13 @@ def test_alan_loss_terms_against_one_and_two_references():
     assert float(one["ssim"]) == pytest.approx(float(1 - ssim_value(f, a)), rel=1e-6)
     assert float(one["content"]) == 0.0
     two = alan_loss(f, (a, b))
-    assert float(two["psnr"]) == pytest.approx(float((psnr_loss(f, a) + psnr_loss(f, b)) / 2), rel=1e-6)
+    # joint (default): the PSNR of the mean MSE over the sources, per image, by hand
+    mse = (((f - a) ** 2).flatten(1).mean(1) + ((f - b) ** 2).flatten(1).mean(1)) / 2
+    assert float(two["psnr"]) == pytest.approx(float((1 - 10 * torch.log10(1 / mse) / 50).mean()), rel=1e-6)
+    mean = alan_loss(f, (a, b), psnr="mean")
+    assert float(mean["psnr"]) == pytest.approx(float((psnr_loss(f, a) + psnr_loss(f, b)) / 2), rel=1e-6)
+    with pytest.raises(ValueError, match="psnr='max'"):
+        alan_loss(f, (a, b), psnr="max")
     assert float(two["total"]) == pytest.approx(float(two["ssim"] + two["psnr"] + two["mse"]), rel=1e-6)
     # the content term: feature maps of a fixed extractor, gradients reach f only
     conv = torch.nn.Conv2d(1, 3, 3, padding=1)
@@ -265,6 +271,20 @@ def test_alan_loss_terms_against_one_and_two_references():
     assert fx.grad is not None and fx.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="unknown terms \\['tv'\\]"):
         alan_loss(f, (a,), weights={"tv": 1.0})
+
+
+def test_joint_psnr_prefers_a_blend_to_copying_one_source_and_the_mean_reading_does_not():
+    """Why 'joint' is the default: with the mean of per-source PSNRs, copying source a exactly scores about
+    -1 against a (100 dB with eps) and wins over any blend; the joint PSNR is monotone in the mean MSE,
+    which the average of the two sources minimises."""
+    from fusionkit.losses import psnr_loss
+
+    g = torch.Generator().manual_seed(3)
+    a, b = torch.rand(1, 1, 16, 16, generator=g), torch.rand(1, 1, 16, 16, generator=g)
+    blend = (a + b) / 2
+    assert float(psnr_loss(blend, (a, b))) < float(psnr_loss(a, (a, b)))
+    per_source = lambda f: float((psnr_loss(f, a) + psnr_loss(f, b)) / 2)  # noqa: E731
+    assert per_source(a) < per_source(blend)
 
 
 def test_alan_loss_is_zero_at_the_target_and_prefers_it():

@@ -65,11 +65,14 @@ class Config(StudyConfig):
     weights: str = "sigmoid"
     fuse_at: str = "image"
     content: str = "recon"  # the content loss's features: 'recon' (frozen reconstruction encoder), 'vgg19', 'none'
+    psnr: str = "joint"  # L_PSNR against the two sources: 'joint' (PSNR of the mean MSE) or 'mean' (degenerate)
     vgg19: str | None = None  # with content='vgg19': torchvision's ImageNet VGG19 state dict (vgg19-dcbb9e9d.pth)
     spread_runs: int = 2  # trainings of 'single' and 'full' (seeds seed, seed+1): the spread of Fig. 11
     def __post_init__(self):
         if self.content not in CONTENT:
             raise ValueError(f"ALAN config: content={self.content!r}, expected one of {', '.join(CONTENT)}")
+        if self.psnr not in ("joint", "mean"):
+            raise ValueError(f"ALAN config: psnr={self.psnr!r}, expected 'joint' or 'mean'")
         if (self.content == "vgg19") != (self.vgg19 is not None):
             raise ValueError("ALAN config: content='vgg19' needs vgg19=PATH (torchvision's VGG19 state dict) and "
                              f"vgg19=PATH needs content='vgg19'; got content={self.content!r}, vgg19={self.vgg19!r}")
@@ -111,6 +114,7 @@ class AlanRun(RunSpec):
     attention: bool = True
     content: str = "recon"
     vgg19: str | None = None  # the VGG19 file of content='vgg19' (enters the key only when set)
+    psnr: str = "joint"  # how L_PSNR takes the two sources (main task only; losses.alan_loss)
     columns: tuple[str, ...] = ()  # the sub-task variants feeding laterals ('recon', 'focus')
     column_keys: tuple[str, ...] = ()  # their run keys: a retrained sub-task changes this run's key
     content_key: str | None = None  # the reconstruction run whose encoder gives the content features
@@ -123,10 +127,13 @@ class AlanRun(RunSpec):
             raise ValueError("AlanRun: the reconstruction task takes no lateral columns")
 
     def as_dict(self) -> dict[str, Any]:
-        """The key's fields; ``vgg19`` only when set (added after the first trainings, whose keys it keeps)."""
+        """The key's fields. Two were added after the first sub-task trainings, whose keys they keep: ``vgg19``
+        enters only when set, ``psnr`` only for the main task (with one reference both readings agree)."""
         d = super().as_dict()
         if d["vgg19"] is None:
             del d["vgg19"]
+        if self.task != "main":
+            del d["psnr"]
         return d
 
     def label(self) -> str:
@@ -177,7 +184,8 @@ class AlanRun(RunSpec):
             return lambda model, batch: alan_loss(model(batch["input"]), (batch["target"],))
         if self.task == "focus":
             return lambda model, batch: alan_loss(model(batch["a"], batch["b"]), (batch["target"],), features)
-        return lambda model, batch: alan_loss(model(batch["a"], batch["b"]), (batch["a"], batch["b"]), features)
+        return lambda model, batch: alan_loss(model(batch["a"], batch["b"]), (batch["a"], batch["b"]), features,
+                                              psnr=self.psnr)
 
     def dataset(self):
         from ..data.crops import RandomCropPairs
@@ -195,7 +203,7 @@ class AlanRun(RunSpec):
 
 
 SHARED = ("epochs", "batch_size", "lr", "lr_step", "max_steps_per_epoch", "samples", "patch", "recon_size",
-          "train_limit", "depth", "width", "growth", "weights", "fuse_at", "content", "vgg19")
+          "train_limit", "depth", "width", "growth", "weights", "fuse_at", "content", "vgg19", "psnr")
 
 
 def _spec(fields: dict[str, Any], root_seed: int, variant: str, i: int = 0) -> AlanRun:
