@@ -178,3 +178,38 @@ class FMMFTrained(_NetMethod):
         if hasattr(self.model, "mapping"):
             return self.model(a, b, chunk=self.options["chunk"] or CHUNK)
         return self.model(a, b)
+
+
+@METHODS.register("alan")
+class ALANTrained(_NetMethod):
+    """ALAN trained here (Fang, Zhao & Zhang, ../shared/papers 000): the unsupervised main network with channel
+    attention and learned per-pixel fusion weights (eq. 5-6), fed by the frozen reconstruction and multi-focus
+    sub-task networks through lateral connections (eq. 7); or any Fig. 11 network / ablation of the zoo.
+
+    Options: ``model`` = a short name in ``zoo/alan/`` (default 'full', the paper's ALAN: Figs 7-10);
+    ``checkpoint`` = instead, a run folder (``runs/alan/<key>``), its ``checkpoint.pt`` or a zoo ``.pt``;
+    ``rule``: 'learned' (the network's own weights, default) or a fixed criterion of Fig. 10 ('max', 'sum',
+    'mean'; :meth:`fusionkit.nets.alan.ALAN.fuse_with`); ``device``. A reconstruction or multi-focus
+    sub-task network fuses as its skeleton does. Weights load with ``weights_only=True``."""
+
+    name, citation = "alan", "Fang, Zhao & Zhang, ALAN (../shared/papers 000); trained here"
+    defaults = {"model": "full", "checkpoint": None, "device": None, "rule": "learned"}
+
+    def __init__(self, _model: nn.Module | None = None, **options: Any):
+        from ..nets.alan import FUSIONS
+
+        super().__init__(**options)
+        if self.options["rule"] not in FUSIONS:
+            raise ValueError(f"alan: unknown rule {self.options['rule']!r}; valid: {', '.join(FUSIONS)}")
+        self.model, self.record = _load_trained("alan", self.options, _model)
+        if not hasattr(self.model, "fuse_with"):
+            raise ValueError("alan: the model is not a fusion network (the reconstruction sub-task has one "
+                             "input); pick a main-task or multi-focus model")
+
+    @classmethod
+    def from_model(cls, model: nn.Module, **options: Any) -> "ALANTrained":
+        """Wrap an ALAN network already in memory (e.g. just trained)."""
+        return cls(_model=model, **options)
+
+    def _forward(self, a, b):
+        return self.model.fuse_with(a, b, self.options["rule"])

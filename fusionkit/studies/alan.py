@@ -139,6 +139,17 @@ class AlanRun(RunSpec):
     def label(self) -> str:
         return f"{self.task}{'+' + '+'.join(self.columns) if self.columns else ''}-seed{self.seed}"
 
+    def probe(self, model):
+        """The zoo's fp16 check: the reconstruction network restores the probe's visible image; the others fuse."""
+        if self.task != "recon":
+            return super().probe(model)
+        import torch
+
+        from ..runs import probe_pair
+
+        with torch.inference_mode():
+            return model.cpu().eval()(probe_pair()[1])
+
     # -- the pieces the trainer needs
     def _column_desc(self, variant: str) -> dict[str, Any]:
         task = VARIANTS[variant][0]

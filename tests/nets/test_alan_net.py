@@ -133,3 +133,26 @@ def test_bad_arguments_name_the_problem():
         ALAN(depth=4, columns=[ReconstructionNet(depth=2)])
     with pytest.raises(ValueError, match="rule='min'"):
         ALAN(depth=2, width=4).fuse_with(torch.rand(1, 1, 4, 4), torch.rand(1, 1, 4, 4), "min")
+
+
+def test_alan_fusion_method_wraps_a_network_and_applies_figure_10s_criteria():
+    from fusionkit import methods
+
+    torch.manual_seed(0)
+    net = build("alan", depth=3, width=8)
+    a, b = torch.rand(30, 34).numpy(), torch.rand(30, 34).numpy()
+    learned = methods.METHODS.get("alan").from_model(net)
+    out = learned.fuse(a, b)
+    assert out.shape == (30, 34) and 0 <= out.min() and out.max() <= 1
+    with torch.no_grad():
+        expect = net(torch.from_numpy(a).float()[None, None], torch.from_numpy(b).float()[None, None])
+    assert abs(out - expect.clamp(0, 1)[0, 0].numpy()).max() < 1e-6
+    # fuse_at='image': the fixed criteria are the pixel rules on the sources
+    mean = methods.METHODS.get("alan").from_model(net, rule="mean").fuse(a, b)
+    assert abs(mean - (a + b) / 2).max() < 1e-6
+    mx = methods.METHODS.get("alan").from_model(net, rule="max").fuse(a, b)
+    assert abs(mx - (a > b) * a - (a <= b) * b).max() < 1e-6
+    with pytest.raises(ValueError, match="unknown rule 'median'"):
+        methods.METHODS.get("alan").from_model(net, rule="median")
+    with pytest.raises(ValueError, match="not a fusion network"):
+        methods.METHODS.get("alan").from_model(build("alan-recon", depth=3, growth=4))
