@@ -26,7 +26,7 @@ from .registry import (ALL, CONVENTIONS, FAST_SUITE, REGISTRY, VIFB_METRICS, Met
 from .stats import best_in_column, paired_ttest, rank_table, summarize
 
 BACKENDS = ("fast", "reference")
-NOREF = {"NIQE": noref.niqe, "CPBD": noref.cpbd, "JNB": noref.jnb}
+NOREF = {"NIQE": noref.niqe, "CPBD": noref.cpbd, "JNB": noref.jnb, "Noise": noref.noise_sigma}
 COMBINED_PARTS = ("EN", "SSIM", "VIFF", "PSNR", "NIQE", "Brenner")
 
 __all__ = ["ALL", "BACKENDS", "CONVENTIONS", "FAST_SUITE", "REGISTRY", "VIFB_METRICS", "MetricSpec",
@@ -159,7 +159,7 @@ def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
     batches that all lie in [0, 1] with the default range are an error.
 
     Returns name -> (N,) float64 tensor on CPU. No-reference metrics that have no torch
-    implementation (NIQE, CPBD, JNB, Combined) are computed per image with NumPy.
+    implementation (NIQE, CPBD, JNB, Noise, Combined) are computed per image with NumPy.
     """
     names = check_names(FAST_SUITE if metrics is None else metrics)
     check_convention(convention)

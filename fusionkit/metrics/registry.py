@@ -133,6 +133,11 @@ _SPECS = [
                "D_b = (sum_e |w(e)/w_JNB|^beta)^(1/beta) over the block's Sobel-vertical edges, "
                "w_JNB 5 (contrast <= 59) / 3, beta = 3.6.",
                kind="no-reference", fast=False),
+    MetricSpec("Noise", False, "Donoho & Johnstone, Biometrika 81(3), 1994 (scikit-image estimate_sigma)",
+               "Noise = median(|HH_1|) / 0.6745 over the non-zero HH_1, the finest diagonal db2 wavelet detail of F "
+               "(8-bit levels; a flat F: 0): "
+               "the robust estimate of an additive Gaussian noise sigma (ALAN's 'more noise', §4.2.2).",
+               kind="no-reference", fast=False, min_size=4),
     MetricSpec("Combined", True, "fusionkit's own definition (AE-Netv2 names E_2 but does not define it)",
                "Combined = mean(EN/8, SSIM, min(VIFF,1), min(PSNR/60,1), max(0, 1 - NIQE/20), "
                "Brenner/(Brenner + 500)): each term in [0, 1], higher is better, built from the metrics "

@@ -4,7 +4,7 @@ table: every figure (1-11) and every comparative sentence of §4.2-4.5 is a clai
 before any number exists (issue 27); the tables they read are written by notebooks 50-51 (next to come):
 
 - ``fig9_per_pair``: dataset ('ir-vis', 'multi-focus'), method (row labels below), pair, the metrics of Fig. 9
-  (CPBD, JNB, VIFF, AG) plus EN, SD and ``noise`` (skimage's wavelet estimate of the noise sigma, 8-bit levels);
+  (CPBD, JNB, VIFF, AG) plus EN, SD and Noise (the metric registry's noise sigma estimate, 8-bit levels);
 - ``fig10_per_pair``: the same columns, method = the fusion criterion on the full network;
 - ``fig11_per_pair``: the same columns, method = the Fig. 11 network (zoo names), seed 0;
 - ``fig11_runs``: dataset, network, seed and the dataset means of every training of 'single' and 'full'.
@@ -101,11 +101,11 @@ CLAIMS = (
     Claim("S4.2.2a", "IFCNN has higher contrast than ALAN but more noise (ir-vis)", "Fig. 7, §4.2.2",
           "SD (contrast) and the noise estimate, IFCNN vs ALAN on the TNO pairs",
           Check(("fig9_per_pair",), "IFCNN's SD and noise estimate both higher than ALAN's at p < 0.05",
-                _higher_than_ours((IFCNN,), ("SD", "noise")))),
+                _higher_than_ours((IFCNN,), ("SD", "Noise")))),
     Claim("S4.2.2b", "CBF and IFCNN score high on gradient but introduce noise and edge oscillation (ir-vis)",
           "§4.2.2", "AG and the noise estimate of CBF and IFCNN vs ALAN on the TNO pairs",
           Check(("fig9_per_pair",), "each of CBF and IFCNN has a higher AG and a higher noise estimate than ALAN "
-                                    "at p < 0.05", _higher_than_ours(("CBF", IFCNN), ("AG", "noise")))),
+                                    "at p < 0.05", _higher_than_ours(("CBF", IFCNN), ("AG", "Noise")))),
     Claim("F8", "ALAN has higher entropy and gradient than the other methods on multi-focus images",
           "Fig. 8, §4.2.3", "EN and AG rank of ALAN among every method run here, 20 Lytro pairs",
           BestOf("fig9_per_pair", OURS, ("EN", "AG"), where=MF, need="all")),

@@ -179,13 +179,14 @@ def test_registry_documents_every_metric():
     from fusionkit.metrics import ALL, REGISTRY
 
     expected = ["EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "VIFF", "Qabf", "Qcv", "Qcb", "SSIM",
-                "MS_SSIM", "EI", "CE", "PSNR", "RMSE", "NIQE", "CPBD", "JNB", "Brenner", "Combined"]
+                "MS_SSIM", "EI", "CE", "PSNR", "RMSE", "NIQE", "CPBD", "JNB", "Noise", "Brenner", "Combined"]
     assert sorted(ALL) == sorted(expected)
     for n in ALL:
         s = REGISTRY[n]
         assert s.citation and s.definition and isinstance(s.higher_is_better, bool)
     assert not REGISTRY["RMSE"].higher_is_better and not REGISTRY["NIQE"].higher_is_better
-    assert set(reference.FUNCTIONS) | {"NIQE", "CPBD", "JNB", "Combined"} == set(ALL)
+    assert not REGISTRY["Noise"].higher_is_better
+    assert set(reference.FUNCTIONS) | {"NIQE", "CPBD", "JNB", "Noise", "Combined"} == set(ALL)
 
 
 def test_docs_are_rendered_from_the_registry():
@@ -195,3 +196,21 @@ def test_docs_are_rendered_from_the_registry():
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
     assert doc.read_text() == render(), "regenerate: python -m fusionkit.metrics.docs > docs/metrics.md"
+
+
+def test_noise_estimate_recovers_added_gaussian_sigma_and_is_zero_on_flat_images():
+    """Noise (Donoho & Johnstone's MAD estimator): 0 on a flat image; on a flat 128 image plus N(0, sigma^2)
+    it returns sigma (the estimator's defining property, within 3 % on 256x256); a smooth ramp adds ~nothing."""
+    from fusionkit.metrics import evaluate, noref
+
+    rng = np.random.default_rng(0)
+    assert noref.noise_sigma(np.full((64, 64), 128.0)) == 0.0
+    for sigma in (5.0, 10.0, 20.0):
+        f = 128 + rng.normal(0, sigma, (256, 256))
+        assert abs(noref.noise_sigma(f) - sigma) < 0.03 * sigma
+    ramp = np.tile(np.linspace(0, 255, 256), (256, 1))
+    noisy = ramp + rng.normal(0, 10, ramp.shape)
+    assert abs(noref.noise_sigma(noisy) - 10) < 0.4
+    g = rng.uniform(0, 255, (64, 64))
+    f = np.clip(noisy[:64, 100:164], 0, 255)
+    assert evaluate(f, g, g, metrics=["Noise"])["Noise"] == noref.noise_sigma(f)

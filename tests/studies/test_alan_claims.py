@@ -52,10 +52,10 @@ def test_central_claim_counts_only_differences_beyond_the_seed_spread():
 def test_noise_and_gradient_check_needs_both_higher():
     rows = []
     for p in range(6):
-        rows.append({"dataset": "ir-vis", "method": C.OURS, "pair": str(p), "AG": 3 + 0.1 * p, "noise": 1 + 0.05 * p})
+        rows.append({"dataset": "ir-vis", "method": C.OURS, "pair": str(p), "AG": 3 + 0.1 * p, "Noise": 1 + 0.05 * p})
         rows.append({"dataset": "ir-vis", "method": "CBF", "pair": str(p), "AG": 4 + 0.1 * p + 0.01 * (p % 2),
-                     "noise": 2 + 0.05 * p})
+                     "Noise": 2 + 0.05 * p})
     df = pd.DataFrame(rows)
-    assert C._higher_than_ours(("CBF",), ("AG", "noise"))(df)[0] == HOLDS
-    df.loc[df.method == "CBF", "noise"] -= 2  # CBF now less noisy than ALAN
-    assert C._higher_than_ours(("CBF",), ("AG", "noise"))(df)[0] == FAILS
+    assert C._higher_than_ours(("CBF",), ("AG", "Noise"))(df)[0] == HOLDS
+    df.loc[df.method == "CBF", "Noise"] -= 2  # CBF now less noisy than ALAN
+    assert C._higher_than_ours(("CBF",), ("AG", "Noise"))(df)[0] == FAILS
