@@ -140,7 +140,7 @@ def test_numbers_reads_ranges_lists_and_roman():
 
 
 @pytest.mark.parametrize("study, tables, figures", [("didfuse", 5, 6), ("jcae", 1, 8), ("aenetv2", 7, 11),
-                                                     ("fmmf", 7, 10)])
+                                                     ("fmmf", 7, 10), ("alan", 0, 11)])
 def test_every_numbered_table_and_figure_has_a_claim(study, tables, figures):
     claims = _studies()[study].claims
     got_t = set().union(*(_numbers(c.where, "Table") for c in claims))

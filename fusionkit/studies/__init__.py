@@ -37,6 +37,8 @@ for _s in (
               "AE-Netv2: Algorithm 1 training, continuous learning, Tables V-VII, Figs 4-5, 8, 10"),
     StudyInfo("fmmf", "fmmf", ("40_fmmf_training.ipynb", "41_fmmf_comparison.ipynb"),
               "FMMF: trainings, the ablation chain (Tables 4-7), Tables 1-3"),
+    StudyInfo("alan", "alan", ("50_alan_training.ipynb", "51_alan_comparison.ipynb"),
+              "ALAN: trainings, fusion criteria (Fig. 10), auxiliary tasks (Fig. 11), Figs 7-9"),
 ):
     STUDIES.register(_s.name)(_s)
 

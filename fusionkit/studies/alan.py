@@ -4,8 +4,7 @@ with its presets, the run specs of the three tasks and the training plan behind 
 :mod:`fusionkit.nets.alan`; loss: :func:`fusionkit.losses.alan_loss`; data of the sub-tasks:
 :mod:`fusionkit.data.synthetic`; every reading of the text: docs/studies/alan.md.
 
-In progress (issue 27): the notebooks, the tables of Figs 9-11 and the claims are still to come, so the study
-is not yet registered for ``fusionkit train`` / ``reproduce``.
+Figs 7-11 (notebooks 50 and 51): :mod:`.alan_comparison`; the claims ledger: :mod:`.alan_claims`.
 
 Substitutes: the CVS data (4,000 pairs) is private and the 2,999 unnamed ir-vis pairs are not identified
 (manifest ``cvs``): the main task trains on FLIR-Train + the RoadScene train split (never a test set). COCO
@@ -17,8 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
+import pandas as pd
+
+from ..report import Section, Table
 from ..runs import LazyDataset, RunSpec, train_cached
-from .config import StudyConfig
+from .config import StudyConfig, substitutes
 
 TRAIN_SETS: tuple[tuple[str, str], ...] = (("didfuse-flir-train", "train"), ("roadscene", "train"))
 #: Test sets of Figs 7-11: TNO (ir-vis) and the 20 Lytro pairs (multi-focus)
@@ -68,6 +70,13 @@ class Config(StudyConfig):
     psnr: str = "joint"  # L_PSNR against the two sources: 'joint' (PSNR of the mean MSE) or 'mean' (degenerate)
     vgg19: str | None = None  # with content='vgg19': torchvision's ImageNet VGG19 state dict (vgg19-dcbb9e9d.pth)
     spread_runs: int = 2  # trainings of 'single' and 'full' (seeds seed, seed+1): the spread of Fig. 11
+    test_limit: int | None = None  # pairs per test set (None: all)
+    test_crop: int | None = None  # centre crop of every test image (None: whole images; smoke: small inputs)
+    baselines: tuple[str, ...] = ("lp", "dtcwt", "cbf", "gtf", "vsmwls", "rp", "dwt", "msvd", "ifcnn-max", "didfuse",
+                                  "jcae", "aenetv2", "fmmf")  # Figs 7-9's other methods (registry names)
+    figure_pairs: int = 1  # pairs of each test set shown in Figs 7, 8, 10 and 11
+    convention: str = "standard"  # metric convention of Figs 9-11 (the paper names no evaluation code)
+
     def __post_init__(self):
         if self.content not in CONTENT:
             raise ValueError(f"ALAN config: content={self.content!r}, expected one of {', '.join(CONTENT)}")
@@ -79,7 +88,8 @@ class Config(StudyConfig):
 
     PRESETS: ClassVar = {
         "smoke": dict(epochs=1, batch_size=2, samples=4, patch=(32, 40), recon_size=32, max_steps_per_epoch=2,
-                      train_limit=2, depth=3, width=8, growth=4, spread_runs=1),
+                      train_limit=2, depth=3, width=8, growth=4, spread_runs=1, test_limit=2, test_crop=96,
+                      baselines=("dwt", "ifcnn-max")),
         # quick (docs/studies/alan.md): width 16 (32 took 1.25 s a step), 96x96 reconstruction crops, batch 16,
         # 12 epochs of 1600 samples (1200 steps), lr 1e-3 /10 after 9. Per step on 2 Zen 2 cores (fp32): recon
         # 0.21 s, focus 0.48 s, single 0.42 s, full 0.61 s, so 4-12 min a training. Provisional until the
@@ -253,3 +263,72 @@ def training_plan(cfg: Config, select: Sequence[str] | None = None) -> dict[str,
     if "spread" in select:
         plan |= {f"{v}-{i}": run_spec(cfg, v, i) for v in ("single", MAIN) for i in range(1, cfg.spread_runs)}
     return plan
+
+
+SUBSTITUTES = substitutes("alan")  # fusionkit/studies/substitutes/alan.csv
+#: What each training of the plan is in the paper (Fig. 11's columns, §4.1's ablation, the spread)
+PAPER_ROLES = {"recon": "sub-task 1 (reconstruction)", "focus": "sub-task 2 = Fig. 11 (c) multi-focus alone",
+               "full": "ALAN = Fig. 11 (e), Figs 7-10", "single": "Fig. 11 (a) single unsupervised task",
+               "single-recon": "Fig. 11 (b) + reconstruction", "focus-recon": "Fig. 11 (d) multi-focus + reconstruction",
+               "no-attention": "§4.1 without channel attention"}
+
+
+def content_note(cfg: Config) -> str:
+    """Which features the content loss (eq. 3) used: every report says so (the paper's are VGG's)."""
+    return {"recon": "content loss on the frozen reconstruction encoder's layers (our substitute for VGG)",
+            "vgg19": f"content loss on VGG19 {', '.join(VGG_LAYERS)} (ImageNet weights from {cfg.vgg19})",
+            "none": "no content loss (the term dropped)"}[cfg.content]
+
+
+def training_note(cfg: Config) -> str:
+    """How the models behind a table were trained, against the paper's setting."""
+    from ..data.crops import count_pairs
+
+    n = count_pairs(TRAIN_SETS, cfg.train_limit)
+    h, w = cfg.patch
+    step = f", lr /10 after epoch {cfg.lr_step}" if cfg.lr_step else ""
+    return (f"Trained here ({cfg.profile} profile) on FLIR-Train + RoadScene train ({n} pairs): the main task on "
+            f"random {w}x{h} patches and flips, the reconstruction task on {cfg.recon_size}x{cfg.recon_size} "
+            f"degraded crops of their visible images, the multi-focus task on synthetic {w}x{h} pairs of them; "
+            f"{cfg.epochs} epochs of {cfg.samples} samples per task, batch {cfg.batch_size}, Adam {cfg.lr:g}{step}; "
+            f"width {cfg.width}; {content_note(cfg)}; L_PSNR {cfg.psnr}. Paper: CVS + 2,999 ir-vis pairs, COCO, "
+            "Lytro; 80x64 patches, 256x256 reconstruction, 20,000 samples per task; no optimiser given.")
+
+
+def trainings(cfg: Config) -> Section:
+    """Every training of the plan: summary (the loss change over the last third and after the learning-rate
+    step show the plateau), the loss curves, and the data substitutes."""
+    from .. import viz
+    from ..runs import summary, train
+    from ..train import drop_since
+
+    runs = {name: train(cfg, spec) for name, spec in training_plan(cfg).items()}
+    s = summary(runs).assign(**{"paper role": [PAPER_ROLES.get(n.rsplit("-", 1)[0] if n[-1].isdigit() else n, "")
+                                               + (" (another seed)" if n[-1].isdigit() else "") for n in runs]})
+    # the supervised losses cross 0 (L_PSNR < 0 above 50 dB): a change in loss units reads better than a %
+    k = max(cfg.epochs - max(cfg.epochs // 3, 1) - 1, 0)
+    s["last-third change"] = [r.history[-1]["total"] - r.history[k]["total"] if r.history else float("nan")
+                              for r in runs.values()]
+    after = ""
+    if cfg.lr_step:
+        col = f"drop after epoch {cfg.lr_step + 1} %"
+        s[col] = [drop_since(r.history, cfg.lr_step + 1) for r in runs.values()]
+        main = s[~s.run.isin(("recon", "focus", "focus-recon"))]
+        after = (f" After the learning-rate step (epoch {cfg.lr_step}) the main-task losses changed by at most "
+                 f"{main[col].abs().max():.1f} %.")
+    curves = pd.DataFrame([{"run": n, "epoch": h["epoch"], "loss (eq. 8)": h["total"]}
+                           for n, r in runs.items() for h in r.history])
+    return Section("ALAN trainings", {
+        "data_substitutes": Table(SUBSTITUTES, "ALAN data: the paper's and ours", False),
+        "training_runs": Table(s, "ALAN trainings. " + training_note(cfg), False),
+        "loss_curves": Table(curves, "Loss (eq. 8) per epoch and training", False)},
+        {"loss_curves": viz.loss_curves({n: r.history for n, r in runs.items()},
+                                        title=f"ALAN trainings: loss (eq. 8) per epoch ({cfg.profile} profile)")},
+        f"{len(runs)} trainings; over the last third of the epochs the loss changed by at most "
+        f"{s['last-third change'].abs().max():.3f} (loss units)." + after,
+        data={"runs": runs}, show=("training_runs",))
+
+
+# Figs 7-11 (notebooks 50 and 51) live in .alan_comparison
+from .alan_comparison import fig7_fig8, fig9, fig10, fig11  # noqa: E402, F401
+from .alan_claims import CLAIMS, LEDGER  # noqa: E402, F401  (the claims ledger: report.ledger(alan))

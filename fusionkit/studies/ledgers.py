@@ -17,7 +17,7 @@ PAPERS = (
     ("JCAE, Zhang et al.", "study", "docs/studies/jcae.md", "jcae", ()),
     ("AE-Netv2, Fang et al.", "study", "docs/studies/aenetv2.md", "aenetv2", ()),
     ("FMMF, Rao et al.", "study", "docs/studies/fmmf.md", "fmmf", ()),
-    ("ALAN, Fang, Zhao & Zhang", "in progress (issue 27)", "docs/studies/alan.md", None, ()),
+    ("ALAN, Fang, Zhao & Zhang", "study", "docs/studies/alan.md", "alan", ()),
 )
 
 
