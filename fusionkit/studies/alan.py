@@ -89,7 +89,7 @@ class Config(StudyConfig):
     PRESETS: ClassVar = {
         "smoke": dict(epochs=1, batch_size=2, samples=4, patch=(32, 40), recon_size=32, max_steps_per_epoch=2,
                       train_limit=2, depth=3, width=8, growth=4, spread_runs=1, test_limit=2, test_crop=96,
-                      baselines=("dwt", "ifcnn-max")),
+                      baselines=("dwt", "cbf", "gtf", "rp", "ifcnn-max")),
         # quick (docs/studies/alan.md): width 16 (32 took 1.25 s a step), 96x96 reconstruction crops, batch 16,
         # 12 epochs of 1600 samples (1200 steps), lr 1e-3 /10 after 9. Per step on 2 Zen 2 cores (fp32): recon
         # 0.21 s, focus 0.48 s, single 0.42 s, full 0.61 s, so 4-12 min a training. Provisional until the

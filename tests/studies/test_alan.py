@@ -73,3 +73,36 @@ def test_content_features_vgg19_from_a_path_or_the_recon_substitute(tmp_path, fa
     model = build(name, **kw)
     out = loss(model, {"a": torch.rand(2, 1, 32, 40), "b": torch.rand(2, 1, 32, 40)})
     assert out["content"] > 0 and torch.isfinite(out["total"])
+
+
+def test_smoke_figures_9_to_11_give_every_claim_its_table(real_data, tmp_path, monkeypatch):
+    """Figs 9-11 on the smoke models and pairs: the tables carry the columns the ledger reads, the full network's
+    scores are the same rows in Figs 9 ('ALAN (ours)'), 10 ('learned') and 11 ('full'), the fixed criteria are
+    the pixel rules, and every testable claim reaches a verdict on them (none errors on a missing method)."""
+    import numpy as np
+
+    from fusionkit.report.ledger import NOT_RUN, UNTESTABLE, evaluate
+    from fusionkit.studies.alan_comparison import METRICS
+
+    monkeypatch.setenv("FUSIONKIT_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("FUSIONKIT_ZOO_DIR", str(tmp_path / "zoo"))
+    cfg = A.config("smoke")
+    sections = [A.fig9(cfg), A.fig10(cfg), A.fig11(cfg)]
+    for s in sections:
+        for name, t in s.tables.items():
+            t.df.to_csv(tmp_path / f"{name}.csv", index=t.index)
+    p9, p10, p11 = (s.data["per_pair"] for s in sections)
+    assert list(p9.columns) == ["dataset", "method", "pair", *METRICS]
+    assert set(p9.method) == {"ALAN (ours)", "Wavelet", "CBF", "GTF", "RP", "IFCNN (released)"}
+    assert set(p9.dataset) == {"ir-vis", "multi-focus"} and p9.groupby("dataset").pair.nunique().eq(2).all()
+    ours = [p[p.method == m][list(METRICS)].to_numpy() for p, m in ((p9, "ALAN (ours)"), (p10, "learned"),
+                                                                    (p11, "full"))]
+    assert np.array_equal(ours[0], ours[1]) and np.array_equal(ours[0], ours[2])
+    mean, mx = (p10[p10.method == r].set_index(["dataset", "pair"])["SD"] for r in ("mean", "max"))
+    assert not np.allclose(mean, mx)  # the criteria are different images
+    runs = sections[2].tables["fig11_runs"].df
+    assert set(runs.network) == {"single", "full"} and list(runs.columns[:3]) == ["dataset", "network", "seed"]
+    rows = evaluate(A.LEDGER, tmp_path)
+    untested = [r.claim.id for r in rows if r.outcome.verdict == NOT_RUN]
+    assert not untested, [r.outcome.measured for r in rows if r.outcome.verdict == NOT_RUN]
+    assert sum(r.outcome.verdict == UNTESTABLE for r in rows) == 5
