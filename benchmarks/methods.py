@@ -1,9 +1,11 @@
 """Benchmark: time every fusion method on 400x400 and 640x480 grey pairs (CPU, and CUDA for the
 networks when present). Median of repeats, the first call excluded.
 
-    python benchmarks/methods.py [--repeats 3] [--slow-repeats 1]
+    python benchmarks/methods.py [--repeats 3] [--slow-repeats 1] [--methods NAME ...] [--key methods]
 
-Writes reports/benchmarks/methods.{md,csv} with provenance (AE-Netv2's Table V is built from these).
+Writes reports/benchmarks/<key>.{md,csv} with provenance (AE-Netv2's Table V is built from ``methods``); the
+networks trained here (the zoo's default model of each study) are timed with
+``--methods didfuse jcae aenetv2 fmmf alan --key methods_trained``.
 Input: TNO pair 1 of didfuse-tno, centre-cropped.
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ from fusionkit.data import CenterCrop, FusionDataset
 from fusionkit.report import Report
 from fusionkit.timing import median_time
 
-NETS = {"ifcnn-max", "ifcnn-mean", "ifcnn-sum", "didfuse-ijcai"}
+NETS = {"ifcnn-max", "ifcnn-mean", "ifcnn-sum", "didfuse-ijcai", "didfuse", "jcae", "aenetv2", "fmmf", "alan"}
 
 
 def main() -> None:
@@ -29,6 +31,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--slow-repeats", type=int, default=1, help="repeats for methods slower than 2 s")
     ap.add_argument("--methods", nargs="+", default=None, help="only these methods (default: all)")
+    ap.add_argument("--key", default="methods", help="report name: reports/benchmarks/<key>.md")
     args = ap.parse_args()
     sizes = {"400x400": (400, 400), "640x480": (480, 640)}
     pairs = {}
@@ -37,7 +40,7 @@ def main() -> None:
         pairs[label] = (it["a"][0].numpy().astype(np.float64), it["b"][0].numpy().astype(np.float64))
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     rows = []
-    for name in args.methods or [n for n in methods.names() if n != "didfuse"]:  # didfuse needs a trained run
+    for name in args.methods or methods.names():
         row = {"method": name}
         for dev in devices:
             if dev == "cuda" and name not in NETS:
@@ -55,8 +58,8 @@ def main() -> None:
     params = {"profile": "benchmark", "seed": 0, "repeats": args.repeats, "slow_repeats": args.slow_repeats,
               "input": "didfuse-tno pair 1, centre crops 400x400 and 480x640, grey float64 in [0, 1]",
               "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count()}
-    st = Report("benchmarks", params, datasets=["didfuse-tno"], title="Fusion method timings", key="methods")
-    st.table("methods", table, caption=(
+    st = Report("benchmarks", params, datasets=["didfuse-tno"], title="Fusion method timings", key=args.key)
+    st.table(args.key, table, caption=(
         "Median wall time per fused pair (ms), first call excluded; `fuse()` on one grey pair, including "
         "host-device copies for CUDA"), float_fmt=".4g")
     st.finish()

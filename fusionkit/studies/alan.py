@@ -25,7 +25,7 @@ from .config import StudyConfig, substitutes
 TRAIN_SETS: tuple[tuple[str, str], ...] = (("didfuse-flir-train", "train"), ("roadscene", "train"))
 #: Test sets of Figs 7-11: TNO (ir-vis) and the 20 Lytro pairs (multi-focus)
 TEST_SETS = {"ir-vis": ("didfuse-tno", "test"), "multi-focus": ("ifcnn-lytro", None)}
-DATASETS = ("didfuse-flir-train", "roadscene", "didfuse-tno", "ifcnn-lytro")
+DATASETS = ("didfuse-flir-train", "roadscene", "didfuse-tno", "ifcnn-lytro", "ifcnn-max")  # + the released IFCNN
 TASKS = ("recon", "focus", "main")
 #: Fig. 11's five networks and the ablations, by zoo name: (task, lateral columns, network options)
 VARIANTS: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
