@@ -300,7 +300,6 @@ def trainings(cfg: Config) -> Section:
     step show the plateau), the loss curves, and the data substitutes."""
     from .. import viz
     from ..runs import summary, train
-    from ..train import drop_since
 
     runs = {name: train(cfg, spec) for name, spec in training_plan(cfg).items()}
     s = summary(runs).assign(**{"paper role": [PAPER_ROLES.get(n.rsplit("-", 1)[0] if n[-1].isdigit() else n, "")
@@ -310,12 +309,12 @@ def trainings(cfg: Config) -> Section:
     s["last-third change"] = [r.history[-1]["total"] - r.history[k]["total"] if r.history else float("nan")
                               for r in runs.values()]
     after = ""
-    if cfg.lr_step:
-        col = f"drop after epoch {cfg.lr_step + 1} %"
-        s[col] = [drop_since(r.history, cfg.lr_step + 1) for r in runs.values()]
-        main = s[~s.run.isin(("recon", "focus", "focus-recon"))]
-        after = (f" After the learning-rate step (epoch {cfg.lr_step}) the main-task losses changed by at most "
-                 f"{main[col].abs().max():.1f} %.")
+    if cfg.lr_step and cfg.epochs > cfg.lr_step + 1:  # the plateau at the lowered learning rate
+        col = f"change, epochs {cfg.lr_step + 1}-{cfg.epochs}"
+        s[col] = [r.history[-1]["total"] - r.history[cfg.lr_step]["total"] if len(r.history) == cfg.epochs
+                  else float("nan") for r in runs.values()]
+        after = (f" From epoch {cfg.lr_step + 1} (the first after the learning-rate step) to the last, the loss "
+                 f"changed by at most {s[col].abs().max():.3f}.")
     curves = pd.DataFrame([{"run": n, "epoch": h["epoch"], "loss (eq. 8)": h["total"]}
                            for n, r in runs.items() for h in r.history])
     return Section("ALAN trainings", {
