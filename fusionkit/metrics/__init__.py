@@ -7,7 +7,9 @@ Images are 2-D grey arrays/tensors in [0, 255]; ``a`` and ``b`` are the two sour
 a = infrared). ``convention="vifb"`` reproduces the VIFB benchmark's MATLAB code for its 13
 metrics (other metrics are the same in both conventions); ``convention="didfuse"`` changes SD, SF
 and AG to the definitions that reproduce the DIDFuse (IJCAI 2020) tables, ``convention="fmmf"`` SD,
-MI, VIF, MS_SSIM and Qabf to those of the FMMF authors' group scripts. Definitions and citations:
+MI, VIF, MS_SSIM and Qabf to those of the FMMF authors' group scripts; ``convention="tang"`` and
+``"cddfuse"`` are Linfeng Tang's MATLAB evaluator and MMIF-CDDFuse's ``Evaluator.py`` as their code computes
+(:mod:`.conventions`, golden-tested against that code). Definitions and citations:
 ``REGISTRY`` and docs/metrics.md. Backends: ``"fast"`` (batched torch, default:
 :mod:`.backend_torch`) and ``"reference"`` (straightforward NumPy/SciPy, used to validate the fast
 one: :mod:`.backend_numpy`); each keeps its metric functions in a ``FUNCTIONS`` registry, filled at
@@ -20,7 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from . import backend_numpy, backend_torch, noref
+from . import backend_numpy, backend_torch, conventions, noref
 from .registry import (ALL, CONVENTIONS, FAST_SUITE, REGISTRY, VIFB_METRICS, MetricSpec, check_convention,
                        check_names, check_size)
 from .stats import best_in_column, paired_ttest, rank_table, summarize
@@ -132,13 +134,13 @@ def _evaluate(fused: Any, a: Any, b: Any, metrics: Sequence[str] | str | None, c
     need = set(names)
     if "Combined" in need:
         need |= set(COMBINED_PARTS)
-    full = [n for n in ALL if n in need and n in backend_numpy.FUNCTIONS]
-    res: dict[str, float] = {}
+    full, over, base = conventions.split([n for n in ALL if n in need and n in backend_numpy.FUNCTIONS], convention)
+    res: dict[str, float] = {n: fn(F, A, B) for n, fn in over.items()}  # an evaluator's own definitions (NumPy)
     if backend == "fast":
         t = [torch.from_numpy(x)[None] for x in (F, A, B)]
-        res.update({k: float(v[0]) for k, v in backend_torch.compute(full, *t, convention).items()})
+        res.update({k: float(v[0]) for k, v in backend_torch.compute(full, *t, base).items()})
     else:
-        res.update(backend_numpy.compute(full, F, A, B, convention))
+        res.update(backend_numpy.compute(full, F, A, B, base))
     for n, fn in NOREF.items():
         if n in need:
             res[n] = fn(F)
@@ -191,9 +193,9 @@ def evaluate_batch(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
     check_size(names, ts["fused"].shape[-2:], convention)
     dev = torch.device(device) if device is not None else ts["fused"].device
     F, A, B = (ts[n].to(dev, torch.float64).mul(255.0 / data_range).clamp(0, 255) for n in ("fused", "a", "b"))
-    fast_names = [n for n in names if n in backend_numpy.FUNCTIONS]
-    out = {k: v.cpu() for k, v in backend_torch.compute(fast_names, F, A, B, convention).items()}
-    slow = [n for n in names if n not in backend_numpy.FUNCTIONS]
+    fast_names, over, base = conventions.split([n for n in names if n in backend_numpy.FUNCTIONS], convention)
+    out = {k: v.cpu() for k, v in backend_torch.compute(fast_names, F, A, B, base).items()}
+    slow = [n for n in names if n not in backend_numpy.FUNCTIONS or n in over]  # per image, NumPy
     if slow:
         Fn, An, Bn = (t.cpu().numpy() for t in (F, A, B))
         vals = [_evaluate(Fn[i], An[i], Bn[i], slow, convention, "fast", 255.0, check_unit=False)

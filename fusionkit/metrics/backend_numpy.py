@@ -181,6 +181,11 @@ def rmse(f, a, b, convention=STANDARD):
     return float((np.sqrt(((a - f) ** 2).mean()) + np.sqrt(((b - f) ** 2).mean())) / 2)
 
 
+@metric("MSE")
+def mse(f, a, b, convention=STANDARD):
+    return float((((a - f) ** 2).mean() + ((b - f) ** 2).mean()) / 2)
+
+
 # ----------------------------------------------------------------------------- gradient
 @metric("SF")
 def sf(f, a, b, convention=STANDARD):

@@ -247,9 +247,9 @@ def scd(x: Inputs, want: set[str]) -> dict[str, Tensor]:
     return {"SCD": _pearson(x.f - x.b, x.a) + _pearson(x.f - x.a, x.b)}
 
 
-@metric("PSNR", "RMSE")
+@metric("PSNR", "RMSE", "MSE")
 def psnr_rmse(x: Inputs, want: set[str]) -> dict[str, Tensor]:
-    """PSNR and RMSE share the two sums of squared differences."""
+    """PSNR, RMSE and MSE share the two sums of squared differences."""
     f, a, b = x.f, x.a, x.b
     ssa, ssb = _flat((a - f) ** 2).sum(1), _flat((b - f) ** 2).sum(1)
     N = x.H * x.W
@@ -266,6 +266,8 @@ def psnr_rmse(x: Inputs, want: set[str]) -> dict[str, Tensor]:
         out["PSNR"] = torch.where(m > 0, psnr, torch.full_like(psnr, float("inf")))
     if "RMSE" in want:
         out["RMSE"] = rmse
+    if "MSE" in want:
+        out["MSE"] = (ssa / N + ssb / N) / 2
     return out
 
 

@@ -1,7 +1,8 @@
 """Render docs/metrics.md from the registry: ``python -m fusionkit.metrics.docs > docs/metrics.md``."""
 from __future__ import annotations
 
-from .registry import CONVENTION_MIN_SIZE, DIDFUSE_DEFINITIONS, FMMF_DEFINITIONS, REGISTRY, VIFB_METRICS
+from .registry import (CDDFUSE_DEFINITIONS, CONVENTION_MIN_SIZE, DIDFUSE_DEFINITIONS, FMMF_DEFINITIONS, REGISTRY,
+                       TANG_DEFINITIONS, VIFB_METRICS)
 
 INTRO = """# Fusion metrics in fusionkit
 
@@ -34,6 +35,18 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
   paper's Tables 2 and 3, where the paper prints IFCNN rows: the evidence, and what does not match, are in
   [docs/studies/fmmf.md](studies/fmmf.md#metric-conventions). Minimum sizes: {fmmf_sizes}.
 {fmmf}
+* `tang`: Linfeng Tang's MATLAB Evaluation-for-Image-Fusion (`analysis_Reference.m`, commit 0e87153), quirks
+  included; what its code computes, metric by metric: [conventions/tang.md](conventions/tang.md). Golden values
+  from its own code run unmodified under Octave on our fixture triples (`tests/fixtures/golden_tang.csv`,
+  `bash tools/golden/tang.sh`). Octave lacks MATLAB's `ssim`, so the SSIM line follows MATLAB's documented
+  defaults untested against MATLAB. Every other metric as `standard`:
+{tang}
+* `cddfuse`: MMIF-CDDFuse's `utils/Evaluator.py` (commit fd8da1f) as its `test_IVF.py` calls it, under the versions
+  its `requirements.txt` pins ([conventions/cddfuse.md](conventions/cddfuse.md)). Golden values from that code,
+  unmodified, in a Python 3.8 environment with numpy 1.21.5, scipy 1.7.3, scikit-image 0.19.2, scikit-learn
+  1.1.3 (`tests/fixtures/golden_cddfuse.csv`, `bash tools/golden/cddfuse.sh`): all twelve of its metrics within
+  1.3e-7 relative of ours (its float32 sums). Every other metric as `standard`:
+{cddfuse}
 
 ## Backends
 
@@ -45,6 +58,16 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
 
 ## Verification
 
+* The `tang` and `cddfuse` conventions against their evaluators' own, unmodified code on 12 fixture triples
+  (`fusionkit.metrics.golden`: four TNO pairs, 128x128 centre crops, fused by mean, max and DWT):
+  `tests/metrics/test_conventions_golden.py` (0.5 % or 1e-3); the parity table, metric by metric and backend by
+  backend, is [reports/benchmarks/conventions.md](../reports/benchmarks/conventions.md) (`python
+  benchmarks/conventions.py`). Every metric fusionkit has agrees to 1.3e-7 relative or better: float rounding
+  (CDDFuse sums in float32). Tang's Nabf and FMI columns are golden values waiting for those metrics; its SSIM
+  has no golden value (Octave has no `ssim`) and is checked by hand against MATLAB's documented defaults.
+  The golden values are made by `bash tools/golden/tang.sh <checkout>` (Octave 7.3 + octave-image, installed
+  from Debian's packages when missing) and `bash tools/golden/cddfuse.sh <checkout>` (a throw-away venv with
+  the pinned versions); only the values are committed.
 * VIFB's MATLAB values (`../shared/fixtures/vifb`, 25 methods x 5 image pairs x 13 metrics) are
   reproduced with `convention="vifb"` (`tests/metrics/test_metrics_references.py`, table:
   `reports/benchmarks/metrics_vifb.md`). For 23 of the 25 methods every value is within 0.5 %. For
@@ -184,8 +207,11 @@ def render() -> str:
     didfuse = "\n".join(f"  * {m}: {d}" for m, d in DIDFUSE_DEFINITIONS.items())
     fmmf = "\n".join(f"  * {m}: {d}" for m, d in FMMF_DEFINITIONS.items())
     sizes = ", ".join(f"{m} {v}" for m, v in CONVENTION_MIN_SIZE["fmmf"].items())
+    tang = "\n".join(f"  * {m}: {d}" for m, d in TANG_DEFINITIONS.items())
+    cddfuse = "\n".join(f"  * {m}: {d}" for m, d in CDDFUSE_DEFINITIONS.items())
     intro = (INTRO.replace("{vifb}", ", ".join(VIFB_METRICS)).replace("{didfuse}", didfuse)
-             .replace("{fmmf_sizes}", sizes).replace("{fmmf}", fmmf))
+             .replace("{fmmf_sizes}", sizes).replace("{fmmf}", fmmf).replace("{tang}", tang)
+             .replace("{cddfuse}", cddfuse))
     return intro + "\n".join(rows) + "\n" + PUZZLE + SCALES
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..registry import Registry
 
-CONVENTIONS = ("standard", "vifb", "didfuse", "fmmf")
+CONVENTIONS = ("standard", "vifb", "didfuse", "fmmf", "tang", "cddfuse")
 
 # convention="didfuse": the SD, SF and AG that reproduce the DIDFuse tables (IJCAI 2020 Table 4 on TNO,
 # FLIR and NIR, to all printed digits, from the authors' published fused PNGs). Every other metric is
@@ -42,8 +42,41 @@ FMMF_DEFINITIONS = {
             "in 8-bit units. It does not give the paper's Qabf back exactly (1-6 % above it on the same images; "
             "docs/studies/fmmf.md).",
 }
+# convention="tang": Linfeng Tang's MATLAB Evaluation-for-Image-Fusion (analysis_Reference.m, commit 0e87153) as it
+# computes, quirks included, golden-tested against its own code under Octave (tests/fixtures/golden_tang.csv;
+# docs/conventions/tang.md). Every other metric is as in "standard". Implemented in fusionkit.metrics.conventions.
+TANG_DEFINITIONS = {
+    "MI": "MI(A,F) + MI(B,F) in bits, but the joint histograms put grey levels 254 and 255 in one bin (Hab.m adds 1 "
+          "to uint8 images, which saturates at 255) while the marginal entropies keep them apart.",
+    "PSNR": "10 log10(255^2 / MSE) with MSE on [0, 1] images (PSNR_evaluation.m divides by 255 but keeps the peak "
+            "255): the standard PSNR + 20 log10(255) = + 48.13 dB.",
+    "MSE": "(MSE(A,F) + MSE(B,F)) / 2 on [0, 1] images: the standard MSE / 255^2.",
+    "SF": "sqrt(mean(dH^2) + mean(dV^2)), each mean over its own number of differences (not M N).",
+    "AG": "as in the vifb convention: MATLAB gradient(), the sum over all M N pixels divided by (M-1)(N-1).",
+    "Qabf": "as in the vifb convention (G = g_F where g_S = g_F).",
+    "SSIM": "(ssim(F,A) + ssim(F,B)) / 2 with MATLAB ssim's defaults on 0-255 doubles: dynamic range 1 (the class "
+            "range of double), so C1 = 1e-4, C2 = 9e-4; 11x11 Gaussian sigma 1.5, replicate padding, the mean of "
+            "the whole map.",
+    "MS_SSIM": "the multi-scale MEF-SSIM of Ma, Zeng & Wang of F against [A, B] (analysis_ms_ssim.m), as in the fmmf "
+               "convention.",
+}
+# convention="cddfuse": MMIF-CDDFuse's utils/Evaluator.py (commit fd8da1f) as its test_IVF.py calls it, under the
+# versions its requirements.txt pins (scikit-image 0.19.2, scikit-learn 1.1.3), golden-tested against that code
+# (tests/fixtures/golden_cddfuse.csv; docs/conventions/cddfuse.md). Every other metric is as in "standard".
+CDDFUSE_DEFINITIONS = {
+    "MI": "sklearn mutual_info_score(F, A) + (F, B) on the grey levels: the standard MI in nats (natural log).",
+    "SF": "sqrt(mean(dH^2) + mean(dV^2)), each mean over its own number of differences (not M N).",
+    "AG": "mean over all M N pixels of sqrt((gx^2 + gy^2)/2), numpy.gradient (central differences, one-sided at "
+          "the borders).",
+    "PSNR": "10 log10(max(F)^2 / MSE), MSE = (MSE(A,F) + MSE(B,F))/2: the peak is the fused image's own maximum.",
+    "Qabf": "as in the vifb convention (G = g_F where g_S = g_F).",
+    "SSIM": "structural_similarity(F, A) + (F, B), summed, with scikit-image 0.19's defaults on float32 0-255 "
+            "images: data_range 2 (the float dtype range -1..1), 7x7 box window with reflect padding, sample "
+            "covariance, 3 px border cropped.",
+    "VIF": "as in standard (pixel-domain VIFp summed over the two sources), with a NaN VIFp counted as 1.",
+}
 #: Smallest image side of the metrics whose definition changes with the convention (else MetricSpec.min_size).
-CONVENTION_MIN_SIZE = {"fmmf": {"VIF": 96, "MS_SSIM": 44}}
+CONVENTION_MIN_SIZE = {"fmmf": {"VIF": 96, "MS_SSIM": 44}, "tang": {"MS_SSIM": 44}, "cddfuse": {"SSIM": 7}}
 
 
 @dataclass(frozen=True)
@@ -117,6 +150,8 @@ _SPECS = [
     MetricSpec("RMSE", False, "Jagalingam & Hegde, Aquatic Procedia 4, 2015",
                "RMSE = (sqrt(MSE(A,F)) + sqrt(MSE(B,F)))/2.",
                vifb="(sqrt(sum (A-F)^2) + sqrt(sum (B-F)^2)) / (2MN) (metricsRmse.m)."),
+    MetricSpec("MSE", False, "Jagalingam & Hegde, Aquatic Procedia 4, 2015",
+               "MSE = (MSE(A,F) + MSE(B,F))/2 on 8-bit levels, MSE(X,F) = 1/(MN) sum (X - F)^2."),
     MetricSpec("Brenner", True, "Brenner et al., J. Histochem. Cytochem. 24(1), 1976",
                "Brenner = 1/(MN) sum_{i,j} (F_i,j+2 - F_i,j)^2 (horizontal, no threshold).", kind="no-reference"),
     MetricSpec("NIQE", False, "Mittal, Soundararajan & Bovik, IEEE SPL 20(3), 2013",

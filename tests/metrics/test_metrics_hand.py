@@ -179,13 +179,13 @@ def test_registry_documents_every_metric():
     from fusionkit.metrics import ALL, REGISTRY
 
     expected = ["EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "VIFF", "Qabf", "Qcv", "Qcb", "SSIM",
-                "MS_SSIM", "EI", "CE", "PSNR", "RMSE", "NIQE", "CPBD", "JNB", "Noise", "Brenner", "Combined"]
+                "MS_SSIM", "EI", "CE", "PSNR", "MSE", "RMSE", "NIQE", "CPBD", "JNB", "Noise", "Brenner", "Combined"]
     assert sorted(ALL) == sorted(expected)
     for n in ALL:
         s = REGISTRY[n]
         assert s.citation and s.definition and isinstance(s.higher_is_better, bool)
     assert not REGISTRY["RMSE"].higher_is_better and not REGISTRY["NIQE"].higher_is_better
-    assert not REGISTRY["Noise"].higher_is_better
+    assert not REGISTRY["Noise"].higher_is_better and not REGISTRY["MSE"].higher_is_better
     assert set(reference.FUNCTIONS) | {"NIQE", "CPBD", "JNB", "Noise", "Combined"} == set(ALL)
 
 
