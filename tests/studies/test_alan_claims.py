@@ -59,3 +59,25 @@ def test_noise_and_gradient_check_needs_both_higher():
     assert C._higher_than_ours(("CBF",), ("AG", "Noise"))(df)[0] == HOLDS
     df.loc[df.method == "CBF", "Noise"] -= 2  # CBF now less noisy than ALAN
     assert C._higher_than_ours(("CBF",), ("AG", "Noise"))(df)[0] == FAILS
+
+
+def test_single_training_differences_count_only_beyond_the_seed_spread():
+    """F11.4 / S4.1: a significant per-pair difference smaller than the spread of two trainings is inconclusive;
+    beyond it, it decides; with one training there is no spread and nothing decides."""
+    rows = []
+    for p in range(6):
+        rows += [{"dataset": "ir-vis", "method": "single-recon", "pair": str(p), **{m: 1.0 + 0.1 * p for m in C.CLARITY}},
+                 {"dataset": "ir-vis", "method": "single", "pair": str(p),
+                  **{m: 0.95 + 0.1 * p + 0.001 * (p % 2) for m in C.CLARITY}}]
+    per_pair = pd.DataFrame(rows)  # single-recon ahead by ~0.05 on every pair (p << 0.05)
+
+    def runs(*vals):
+        return pd.DataFrame([{"dataset": "ir-vis", "network": "single", "seed": s, **{m: v for m in C.CLARITY}}
+                             for s, v in enumerate(vals)])
+
+    decide = C._beyond_spread("single-recon", "single", "single", C.CLARITY)
+    assert decide(per_pair, runs(0.50, 0.52))[0] == HOLDS      # spread 0.02 < 0.05
+    assert decide(per_pair, runs(0.50, 0.60))[0] == INCONCLUSIVE  # spread 0.10 > 0.05: seed noise could do it
+    assert decide(per_pair, runs(0.50))[0] == INCONCLUSIVE     # one training: no spread
+    flipped = per_pair.replace({"method": {"single-recon": "single", "single": "single-recon"}})
+    assert decide(flipped, runs(0.50, 0.52))[0] == FAILS
