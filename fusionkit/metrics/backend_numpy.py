@@ -255,6 +255,46 @@ def qabf(f, a, b, convention=STANDARD):
     return float((q(gA, aA) * gA + q(gB, aB) * gB).sum() / (gA + gB).sum())
 
 
+NABF = dict(Td=2.0, wt_min=0.001, L=1.5, Nrg=0.9999, kg=19.0, sg=0.5, Nra=0.9995, ka=22.0, sa=0.5)
+_SOBEL_V = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]) / 8  # horizontal derivative ("vertical edges")
+
+
+def _sobel_nabf(x):
+    """Sobel / 8 on the image mirrored without its edge sample: (horizontal, vertical) derivatives."""
+    xe = np.pad(x, 1, mode="reflect")
+    return correlate2d(xe, _SOBEL_V, mode="valid"), correlate2d(xe, _SOBEL_V.T, mode="valid")
+
+
+def nabf_core(f, x1, x2) -> float:
+    """Kumar's modified fusion-artifact measure N_abf of fused ``f`` from sources ``x1``, ``x2`` (Kumar, SIViP
+    9(5), 2015, as Tang's analysis_nabf.m computes it): the edge-preservation losses (1 - Q) weighted by g^1.5,
+    counted only where the fused gradient exceeds both sources'."""
+    p = NABF
+    gv, gh = zip(*(_sobel_nabf(x) for x in (f, x1, x2)))
+    g = [np.sqrt(v * v + h * h) for v, h in zip(gv, gh)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ang = [np.where((v == 0) & (h == 0), 0.0, np.arctan(v / h)) for v, h in zip(gv, gh)]
+    gF, aF = g[0], ang[0]
+
+    def q(gS, aS):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            G = np.where((gS == 0) | (gF == 0), 0.0, np.where(gS > gF, gF / gS, gS / gF))
+        A = np.abs(np.abs(aS - aF) - np.pi / 2) * 2 / np.pi
+        Qg = p["Nrg"] / (1 + np.exp(-p["kg"] * (G - p["sg"])))
+        Qa = p["Nra"] / (1 + np.exp(-p["ka"] * (A - p["sa"])))
+        return np.sqrt(Qg * Qa)
+
+    wt = [np.where(gS >= p["Td"], gS ** p["L"], p["wt_min"]) for gS in g[1:]]
+    na = (gF > g[1]) & (gF > g[2])
+    loss = na * ((1 - q(g[1], ang[1])) * wt[0] + (1 - q(g[2], ang[2])) * wt[1])
+    return float(loss.sum() / (wt[0] + wt[1]).sum())
+
+
+@metric("Nabf")
+def nabf(f, a, b, convention=STANDARD):
+    return nabf_core(f, a, b)
+
+
 # ----------------------------------------------------------------------------- structural
 def _ssim_pair(x, y):
     w = fspecial_gaussian(11, 1.5)

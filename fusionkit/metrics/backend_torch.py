@@ -333,6 +333,38 @@ def qabf(x: Inputs, want: set[str]) -> dict[str, Tensor]:
     return {"Qabf": _flat(q(gA, aA) * gA + q(gB, aB) * gB).sum(1) / _flat(gA + gB).sum(1)}
 
 
+_SOBEL_V = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=torch.float64) / 8
+
+
+@metric("Nabf")
+def nabf(x: Inputs, want: set[str]) -> dict[str, Tensor]:
+    """Kumar's N_abf (:func:`.backend_numpy.nabf_core`), the three images as one batch."""
+    from .backend_numpy import NABF as p
+
+    n = x.n
+    fab = torch.cat([x.f, x.a, x.b])
+    xe = Fn.pad(fab.unsqueeze(1), (1, 1, 1, 1), mode="reflect")  # mirrored without the edge sample
+    gv = Fn.conv2d(xe, _SOBEL_V.to(fab)[None, None]).squeeze(1)
+    gh = Fn.conv2d(xe, _SOBEL_V.T.contiguous().to(fab)[None, None]).squeeze(1)
+    g = torch.sqrt(gv * gv + gh * gh)
+    ang = torch.where((gv == 0) & (gh == 0), torch.zeros_like(gv), torch.atan(gv / gh))
+    gF, gA, gB = g[:n], g[n:2 * n], g[2 * n:]
+    aF, aA, aB = ang[:n], ang[n:2 * n], ang[2 * n:]
+
+    def q(gS, aS):
+        G = torch.where((gS == 0) | (gF == 0), torch.zeros_like(gS),
+                        torch.where(gS > gF, gF / gS.clamp_min(1e-300), gS / gF.clamp_min(1e-300)))
+        A = torch.abs(torch.abs(aS - aF) - math.pi / 2) * 2 / math.pi
+        Qg = p["Nrg"] / (1 + torch.exp(-p["kg"] * (G - p["sg"])))
+        Qa = p["Nra"] / (1 + torch.exp(-p["ka"] * (A - p["sa"])))
+        return torch.sqrt(Qg * Qa)
+
+    wA, wB = (torch.where(gS >= p["Td"], gS ** p["L"], torch.full_like(gS, p["wt_min"])) for gS in (gA, gB))
+    na = ((gF > gA) & (gF > gB)).to(gF.dtype)
+    loss = na * ((1 - q(gA, aA)) * wA + (1 - q(gB, aB)) * wB)
+    return {"Nabf": _flat(loss).sum(1) / _flat(wA + wB).sum(1)}
+
+
 # ----------------------------------------------------------------------------- structure
 def _ssim_terms(a: Tensor, b: Tensor, f: Tensor, g: Tensor, spec: Spectra | None = None):
     """Luminance and contrast-structure maps of (A,F) and (B,F), stacked as a batch of 2N.

@@ -123,7 +123,8 @@ def _vifb(name: str) -> Override:
 OVERRIDES: dict[str, dict[str, Override]] = {
     "tang": {"MI": tang_mi, "PSNR": tang_psnr, "MSE": tang_mse, "SF": sf_own_counts, "AG": _vifb("AG"),
              "Qabf": _vifb("Qabf"), "SSIM": tang_ssim,
-             "MS_SSIM": lambda f, a, b: ref.FUNCTIONS.get("MS_SSIM")(f, a, b, "fmmf")},
+             "MS_SSIM": lambda f, a, b: ref.FUNCTIONS.get("MS_SSIM")(f, a, b, "fmmf"),
+             "Nabf": lambda f, a, b: ref.nabf_core(a, b, f)},  # its call's argument order (registry.TANG_DEFINITIONS)
     "cddfuse": {"MI": cddfuse_mi, "SF": sf_own_counts, "AG": cddfuse_ag, "PSNR": cddfuse_psnr,
                 "Qabf": _vifb("Qabf"), "SSIM": cddfuse_ssim, "VIF": cddfuse_vif},
 }

@@ -63,7 +63,7 @@ are the sources (ir-vis: `a` infrared, `b` visible). Colour images must be conve
   `tests/metrics/test_conventions_golden.py` (0.5 % or 1e-3); the parity table, metric by metric and backend by
   backend, is [reports/benchmarks/conventions.md](../reports/benchmarks/conventions.md) (`python
   benchmarks/conventions.py`). Every metric fusionkit has agrees to 1.3e-7 relative or better: float rounding
-  (CDDFuse sums in float32). Tang's Nabf and FMI columns are golden values waiting for those metrics; its SSIM
+  (CDDFuse sums in float32). Tang's FMI columns are golden values waiting for that metric; its SSIM
   has no golden value (Octave has no `ssim`) and is checked by hand against MATLAB's documented defaults.
   The golden values are made by `bash tools/golden/tang.sh <checkout>` (Octave 7.3 + octave-image, installed
   from Debian's packages when missing) and `bash tools/golden/cddfuse.sh <checkout>` (a throw-away venv with

@@ -59,6 +59,9 @@ TANG_DEFINITIONS = {
             "the whole map.",
     "MS_SSIM": "the multi-scale MEF-SSIM of Ma, Zeng & Wang of F against [A, B] (analysis_ms_ssim.m), as in the fmmf "
                "convention.",
+    "Nabf": "analysis_nabf(A, B, F) as analysis_Reference.m calls it, whose signature is (fused, source, source): the "
+            "infrared image stands in the fused slot and F in a source's (a regression of its commit 7849642; its "
+            "2022 code passed F first, as standard does).",
 }
 # convention="cddfuse": MMIF-CDDFuse's utils/Evaluator.py (commit fd8da1f) as its test_IVF.py calls it, under the
 # versions its requirements.txt pins (scikit-image 0.19.2, scikit-learn 1.1.3), golden-tested against that code
@@ -132,6 +135,12 @@ _SPECS = [
                "CSF (DoG, f0=15.387, f1=1.3456, a=0.7622) in the frequency domain, local contrast with "
                "Gaussians sigma=2/4 (31x31), masked contrast C^3/(C^2+1e-4); Q = mean(l_A Q_AF + l_B Q_BF).",
                vifb="each image min-max normalised to 0..255 and rounded first (normalize1)."),
+    MetricSpec("Nabf", False, "Kumar, Signal Image Video Process. 9(5), 2015 (modified Petrovic-Xydeas N_abf)",
+               "Nabf = sum na ((1 - Q_AF) w_A + (1 - Q_BF) w_B) / sum (w_A + w_B): Sobel/8 gradients on the image "
+               "mirrored without its edge, Q = sqrt(Q_g Q_a) (Q_g: Nrg 0.9999, kg 19, sigma 0.5 on the strength ratio, "
+               "0 where a gradient is 0; Q_a: Nra 0.9995, ka 22, sigma 0.5 on ||alpha_S - alpha_F| - pi/2| 2/pi), "
+               "w = g^1.5 where g >= 2 else 0.001, na = 1 where g_F exceeds both g_A and g_B (artifacts).",
+               min_size=3),
     MetricSpec("SSIM", True, "Wang, Bovik, Sheikh & Simoncelli, IEEE TIP 13(4), 2004",
                "SSIM = (SSIM(A,F) + SSIM(B,F))/2, Gaussian window 11x11 sigma 1.5, K = (0.01, 0.03), L = 255, "
                "mean over the 'valid' map.", vifb="sum SSIM(A,F) + SSIM(B,F) (metricsSsim.m).", min_size=11),

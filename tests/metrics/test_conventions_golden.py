@@ -53,7 +53,7 @@ def test_conventions_differ_where_the_evaluators_do(triples):
     assert cdd["PSNR"] < std["PSNR"] and cdd["AG"] != std["AG"]
 
 
-TANG_FULL = ("EN", "MI", "PSNR", "MSE", "SF", "SD", "VIF", "AG", "CC", "SCD", "Qabf", "MS_SSIM")
+TANG_FULL = ("EN", "MI", "PSNR", "MSE", "SF", "SD", "VIF", "AG", "CC", "SCD", "Qabf", "Nabf", "MS_SSIM")
 
 
 @pytest.mark.parametrize("backend", ["fast", "reference"])

@@ -179,13 +179,14 @@ def test_registry_documents_every_metric():
     from fusionkit.metrics import ALL, REGISTRY
 
     expected = ["EN", "SD", "SF", "AG", "MI", "CC", "SCD", "VIF", "VIFF", "Qabf", "Qcv", "Qcb", "SSIM",
-                "MS_SSIM", "EI", "CE", "PSNR", "MSE", "RMSE", "NIQE", "CPBD", "JNB", "Noise", "Brenner", "Combined"]
+                "MS_SSIM", "Nabf", "EI", "CE", "PSNR", "MSE", "RMSE", "NIQE", "CPBD", "JNB", "Noise", "Brenner", "Combined"]
     assert sorted(ALL) == sorted(expected)
     for n in ALL:
         s = REGISTRY[n]
         assert s.citation and s.definition and isinstance(s.higher_is_better, bool)
     assert not REGISTRY["RMSE"].higher_is_better and not REGISTRY["NIQE"].higher_is_better
     assert not REGISTRY["Noise"].higher_is_better and not REGISTRY["MSE"].higher_is_better
+    assert not REGISTRY["Nabf"].higher_is_better
     assert set(reference.FUNCTIONS) | {"NIQE", "CPBD", "JNB", "Noise", "Combined"} == set(ALL)
 
 
@@ -214,3 +215,21 @@ def test_noise_estimate_recovers_added_gaussian_sigma_and_is_zero_on_flat_images
     g = rng.uniform(0, 255, (64, 64))
     f = np.clip(noisy[:64, 100:164], 0, 255)
     assert evaluate(f, g, g, metrics=["Noise"])["Noise"] == noref.noise_sigma(f)
+
+
+def test_nabf_by_hand_on_ramps():
+    """Kumar's N_abf: A = B = a horizontal ramp of slope 2, F the ramp of slope 4. Sobel/8 gives g_A = 2 (= Td, so
+    w = 2^1.5) and g_F = 4 inside; the mirrored border columns have no gradient (w = 0.001, no artifact). Inside, F
+    exceeds both sources (na = 1), the strength ratio is 0.5 (Q_g = Nrg/2) and both angles are pi/2 (Q_a at 1):
+    N_abf = (1 - sqrt(Q_g Q_a)) n w / (n w + 2M 0.001), n = M (N - 2). F equal to the sources: no artifact, 0."""
+    from fusionkit.metrics.backend_numpy import NABF as p
+
+    M, N = 8, 64
+    a = np.tile(2.0 * np.arange(N), (M, 1))
+    f = 2 * a
+    qg, qa = p["Nrg"] / 2, p["Nra"] / (1 + np.exp(-p["ka"] * (1 - p["sa"])))
+    n, w = M * (N - 2), 2 ** 1.5
+    want = (1 - np.sqrt(qg * qa)) * n * w / (n * w + 2 * M * 0.001)
+    for backend in ("reference", "fast"):
+        assert evaluate(f, a, a, metrics=["Nabf"], backend=backend)["Nabf"] == pytest.approx(want, rel=1e-12)
+        assert evaluate(a, a, a, metrics=["Nabf"], backend=backend)["Nabf"] == 0.0
